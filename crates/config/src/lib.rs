@@ -1,0 +1,228 @@
+//! selfheal's configuration, layered (later wins): built-in defaults < compiled-in profile
+//! (`strict`, `balanced`, `lenient`; sources in `profiles/`) < `~/.config/selfheal/config.toml`
+//! < the project's `.selfheal.toml` < `$SELFHEAL_CONFIG`. Lists replace the list of an
+//! earlier layer, except `[[classifier.rules]]`, which add up. A bad file is a
+//! [`ConfigError`] naming the file, line and key.
+
+mod error;
+mod layer;
+
+use std::path::{Path, PathBuf};
+
+use selfheal_model::{Budget, BudgetLimits, Class};
+
+pub use error::ConfigError;
+use layer::Layer;
+
+/// A policy profile compiled into the binaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Strict,
+    Balanced,
+    Lenient,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 3] = [Profile::Strict, Profile::Balanced, Profile::Lenient];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Strict => "strict",
+            Profile::Balanced => "balanced",
+            Profile::Lenient => "lenient",
+        }
+    }
+
+    pub fn source(self) -> &'static str {
+        match self {
+            Profile::Strict => include_str!("../../../profiles/strict.toml"),
+            Profile::Balanced => include_str!("../../../profiles/balanced.toml"),
+            Profile::Lenient => include_str!("../../../profiles/lenient.toml"),
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Profile> {
+        Profile::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// A command run without a shell: program and arguments.
+pub type Argv = Vec<String>;
+
+/// An extra classifier rule from `[[classifier.rules]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifierRule {
+    pub class: Class,
+    /// A regular expression over the outcome text (checked to compile when loaded).
+    pub pattern: String,
+    /// Higher wins over built-in rules of lower priority.
+    pub priority: i32,
+    /// Tool names the rule applies to; empty = all.
+    pub tools: Vec<String>,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub profile: Profile,
+    pub budget: BudgetLimits,
+    pub max_repeats: u32,
+    pub similarity: f64,
+    pub scope_allow: Vec<String>,
+    pub scope_deny: Vec<String>,
+    pub verify_commands: Vec<Argv>,
+    pub verify_timeout_secs: u64,
+    pub escalate_command: Option<Argv>,
+    pub escalate_timeout_secs: u64,
+    pub classifier_rules: Vec<ClassifierRule>,
+    pub retention_days: u64,
+    /// The files that were read, lowest layer first.
+    pub files: Vec<PathBuf>,
+}
+
+impl Default for Config {
+    /// The built-in defaults (the same values as `profiles/balanced.toml`; a test keeps them so).
+    fn default() -> Config {
+        let mut budget = BudgetLimits::default();
+        for (b, v) in [
+            (Budget::Retries, 6),
+            (Budget::Replans, 3),
+            (Budget::Substitutions, 3),
+            (Budget::ModelEscalations, 1),
+            (Budget::LatencySecs, 7200),
+            (Budget::CostTokens, 5_000_000),
+        ] {
+            budget.set(b, v);
+        }
+        Config {
+            profile: Profile::Balanced,
+            budget,
+            max_repeats: 3,
+            similarity: 0.85,
+            scope_allow: Vec::new(),
+            scope_deny: Vec::new(),
+            verify_commands: Vec::new(),
+            verify_timeout_secs: 300,
+            escalate_command: None,
+            escalate_timeout_secs: 10,
+            classifier_rules: Vec::new(),
+            retention_days: 30,
+            files: Vec::new(),
+        }
+    }
+}
+
+/// Where the file layers are, found from the environment and the session's directories.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigFiles {
+    pub user: Option<PathBuf>,
+    pub project: Option<PathBuf>,
+    /// `$SELFHEAL_CONFIG`: must exist when set.
+    pub explicit: Option<PathBuf>,
+}
+
+impl ConfigFiles {
+    /// `project_dir` is `CLAUDE_PROJECT_DIR` when the client gives it; otherwise `.selfheal.toml`
+    /// is looked for from `cwd` up to the git root.
+    pub fn discover(
+        project_dir: Option<&Path>,
+        cwd: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> ConfigFiles {
+        let user = env("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| env("HOME").map(|h| Path::new(&h).join(".config")))
+            .map(|dir| dir.join("selfheal").join("config.toml"))
+            .filter(|p| p.is_file());
+        let project = match project_dir {
+            Some(dir) => Some(dir.join(".selfheal.toml")).filter(|p| p.is_file()),
+            None => cwd.and_then(find_project_file),
+        };
+        let explicit = env("SELFHEAL_CONFIG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        ConfigFiles {
+            user,
+            project,
+            explicit,
+        }
+    }
+
+    /// The project root this discovery used: the directory of `.selfheal.toml` or the git root.
+    pub fn project_root(cwd: &Path) -> Option<PathBuf> {
+        cwd.ancestors()
+            .find(|dir| dir.join(".git").exists())
+            .map(Path::to_path_buf)
+    }
+}
+
+fn find_project_file(cwd: &Path) -> Option<PathBuf> {
+    for dir in cwd.ancestors() {
+        let candidate = dir.join(".selfheal.toml");
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    None
+}
+
+impl Config {
+    /// Reads and merges every layer.
+    pub fn load(files: &ConfigFiles) -> Result<Config, ConfigError> {
+        let mut file_layers = Vec::new();
+        for path in [&files.user, &files.project].into_iter().flatten() {
+            file_layers.push(Layer::read(path)?);
+        }
+        if let Some(path) = &files.explicit {
+            if !path.is_file() {
+                return Err(ConfigError::new(
+                    path.display().to_string(),
+                    None,
+                    None,
+                    "SELFHEAL_CONFIG names a file that does not exist",
+                ));
+            }
+            file_layers.push(Layer::read(path)?);
+        }
+        Config::from_layers(file_layers)
+    }
+
+    /// Merges file layers given as (name, TOML text), lowest first. For tests and `--config`.
+    pub fn from_sources(sources: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let layers = sources
+            .iter()
+            .map(|(name, text)| Layer::parse(name, text))
+            .collect::<Result<Vec<_>, _>>()?;
+        Config::from_layers(layers)
+    }
+
+    fn from_layers(file_layers: Vec<Layer>) -> Result<Config, ConfigError> {
+        // The highest layer that names a profile chooses it.
+        let mut profile = Profile::Balanced;
+        for layer in &file_layers {
+            if let Some(p) = layer.profile {
+                profile = p;
+            }
+        }
+        let profile_layer = Layer::parse(&format!("profile {}", profile.name()), profile.source())?;
+        let mut config = Config {
+            profile,
+            ..Config::default()
+        };
+        profile_layer.apply(&mut config);
+        for layer in &file_layers {
+            layer.apply(&mut config);
+            if let Some(path) = &layer.path {
+                config.files.push(path.clone());
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests;

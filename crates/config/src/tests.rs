@@ -1,0 +1,158 @@
+use super::*;
+
+#[test]
+fn defaults_are_the_balanced_profile() {
+    let from_profile = Config::from_sources(&[]).unwrap();
+    assert_eq!(from_profile, Config::default());
+}
+
+#[test]
+fn every_profile_parses_and_strict_is_stricter_than_lenient() {
+    let load = |p: &str| Config::from_sources(&[("x", &format!("profile = \"{p}\""))]).unwrap();
+    let strict = load("strict");
+    let lenient = load("lenient");
+    assert_eq!(strict.profile, Profile::Strict);
+    for budget in Budget::ALL {
+        assert!(
+            strict.budget.get(budget) <= lenient.budget.get(budget),
+            "{budget}"
+        );
+    }
+    assert!(strict.max_repeats < lenient.max_repeats);
+    assert!(!strict.scope_deny.is_empty());
+}
+
+#[test]
+fn later_layers_win_and_the_highest_profile_choice_counts() {
+    let config = Config::from_sources(&[
+        ("user", "profile = \"lenient\"\n[budget]\nretries = 1\n"),
+        (
+            "project",
+            "profile = \"strict\"\n[loop]\nmax_repeats = 4\n[verify]\ncommands = [\"cargo test -q\", [\"sh\", \"-c\", \"make check\"]]\n",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(config.profile, Profile::Strict);
+    assert_eq!(config.budget.get(Budget::Retries), 1);
+    assert_eq!(config.budget.get(Budget::Replans), 1, "strict's value");
+    assert_eq!(config.max_repeats, 4);
+    assert_eq!(
+        config.verify_commands,
+        vec![
+            vec!["cargo".to_owned(), "test".into(), "-q".into()],
+            vec!["sh".to_owned(), "-c".into(), "make check".into()]
+        ]
+    );
+}
+
+#[test]
+fn classifier_rules_add_up_across_layers() {
+    let rule = |p: &str| format!("[[classifier.rules]]\nclass = \"F1\"\npattern = \"{p}\"\n");
+    let config = Config::from_sources(&[("a", &rule("quota")), ("b", &rule("throttled"))]).unwrap();
+    let patterns: Vec<_> = config
+        .classifier_rules
+        .iter()
+        .map(|r| r.pattern.as_str())
+        .collect();
+    assert_eq!(patterns, ["quota", "throttled"]);
+    assert_eq!(config.classifier_rules[0].class, Class::F1);
+}
+
+fn error(text: &str) -> ConfigError {
+    Config::from_sources(&[("/p/.selfheal.toml", text)]).unwrap_err()
+}
+
+#[test]
+fn a_wrong_type_names_file_line_and_key() {
+    let e = error("profile = \"balanced\"\n\n[budget]\nretries = \"many\"\n");
+    assert_eq!(e.file, "/p/.selfheal.toml");
+    assert_eq!(e.line, Some(4));
+    assert_eq!(e.key.as_deref(), Some("budget.retries"));
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with("config /p/.selfheal.toml:4: key `budget.retries`: "),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_unknown_key_is_an_error() {
+    let e = error("[loop]\nmax_repeat = 3\n");
+    assert_eq!(e.line, Some(2));
+    assert_eq!(e.key.as_deref(), Some("loop.max_repeat"));
+    assert!(e.message.contains("unknown field"), "{}", e.message);
+}
+
+#[test]
+fn an_unknown_table_is_an_error() {
+    let e = error("[budgets]\nretries = 3\n");
+    assert_eq!(e.line, Some(1));
+    assert_eq!(e.key.as_deref(), Some("budgets"));
+}
+
+#[test]
+fn values_are_checked() {
+    let e = error("[loop]\nsimilarity = 1.5\n");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(2), Some("loop.similarity"))
+    );
+    let e = error("profile = \"paranoid\"\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(1), Some("profile")));
+    let e = error("[[classifier.rules]]\nclass = \"F9\"\npattern = \"x\"\n");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(2), Some("classifier.rules.class"))
+    );
+    let e = error("[[classifier.rules]]\nclass = \"F1\"\npattern = \"(unclosed\"\n");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(3), Some("classifier.rules.pattern"))
+    );
+    assert!(
+        e.message.starts_with("invalid regular expression"),
+        "{}",
+        e.message
+    );
+    let e = error("[escalate]\ncommand = []\n");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(2), Some("escalate.command"))
+    );
+}
+
+#[test]
+fn broken_toml_is_located() {
+    let e = error("[budget]\nretries = = 3\n");
+    assert_eq!(e.line, Some(2));
+}
+
+#[test]
+fn files_are_discovered_from_cwd_up_to_the_git_root() {
+    let root = std::env::temp_dir().join(format!("selfheal-config-{}", std::process::id()));
+    let sub = root.join("repo/src/deep");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::create_dir_all(root.join("repo/.git")).unwrap();
+    std::fs::write(root.join(".selfheal.toml"), "").unwrap(); // above the git root: not used
+    let env = |_: &str| None;
+    assert_eq!(ConfigFiles::discover(None, Some(&sub), env).project, None);
+    std::fs::write(
+        root.join("repo/.selfheal.toml"),
+        "[loop]\nmax_repeats = 7\n",
+    )
+    .unwrap();
+    let files = ConfigFiles::discover(None, Some(&sub), env);
+    assert_eq!(files.project, Some(root.join("repo/.selfheal.toml")));
+    assert_eq!(Config::load(&files).unwrap().max_repeats, 7);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_missing_explicit_file_is_an_error() {
+    let files = ConfigFiles {
+        explicit: Some("/nonexistent/selfheal.toml".into()),
+        ..ConfigFiles::default()
+    };
+    let e = Config::load(&files).unwrap_err();
+    assert!(e.message.contains("does not exist"));
+}

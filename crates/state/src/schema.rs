@@ -1,0 +1,72 @@
+//! The schema, versioned by `PRAGMA user_version`: DDL runs only when the version differs.
+
+pub const VERSION: i64 = 1;
+
+/// Version 0 → 1.
+pub const V1: &str = "
+CREATE TABLE sessions (
+    client       TEXT NOT NULL,
+    session_id   TEXT NOT NULL,
+    started_at   INTEGER NOT NULL,
+    last_seen    INTEGER NOT NULL,
+    project_root TEXT,
+    PRIMARY KEY (client, session_id)
+) WITHOUT ROWID;
+CREATE INDEX sessions_last_seen ON sessions (last_seen);
+
+CREATE TABLE events (
+    id              INTEGER PRIMARY KEY,
+    client          TEXT NOT NULL,
+    session_id      TEXT NOT NULL,
+    ts              INTEGER NOT NULL,
+    hook            TEXT NOT NULL,
+    hook_event_name TEXT NOT NULL,
+    tool_name       TEXT,
+    tool_use_id     TEXT,
+    tool_kind       TEXT,
+    agent_id        TEXT,
+    fingerprint     TEXT,
+    outcome         TEXT,
+    exit_code       INTEGER,
+    class           TEXT,
+    action          TEXT,
+    decision        TEXT NOT NULL DEFAULT 'none',
+    error_signature TEXT,
+    evidence        TEXT
+);
+CREATE INDEX events_session ON events (client, session_id, id);
+
+CREATE TABLE budgets (
+    client     TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    budget     TEXT NOT NULL,
+    used       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (client, session_id, budget)
+) WITHOUT ROWID;
+
+CREATE TABLE files_seen (
+    client       TEXT NOT NULL,
+    session_id   TEXT NOT NULL,
+    path         TEXT NOT NULL,
+    content_hash TEXT,
+    seen_at      INTEGER NOT NULL,
+    event_id     INTEGER,
+    PRIMARY KEY (client, session_id, path)
+) WITHOUT ROWID;
+
+CREATE TABLE escalations (
+    id           INTEGER PRIMARY KEY,
+    client       TEXT NOT NULL,
+    session_id   TEXT NOT NULL,
+    ts           INTEGER NOT NULL,
+    reason       TEXT NOT NULL,
+    summary      TEXT,
+    budget_spent TEXT
+);
+CREATE INDEX escalations_session ON escalations (client, session_id);
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT
+) WITHOUT ROWID;
+";

@@ -1,0 +1,686 @@
+use std::fs::{DirBuilder, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use selfheal_model::{Action, Budget, BudgetUsage, Class};
+
+use crate::schema;
+use crate::time::now_ms;
+use crate::StateError;
+
+/// How long a hook waits for another process's write lock before failing open. Transactions
+/// last about a millisecond, so this covers dozens of parallel hooks while keeping a stuck
+/// lock from delaying the agent noticeably.
+pub const BUSY_TIMEOUT: Duration = Duration::from_millis(500);
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Rows are keyed by the client and its session id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SessionKey {
+    pub client: String,
+    pub session_id: String,
+}
+
+impl SessionKey {
+    pub fn new(client: impl Into<String>, session_id: impl Into<String>) -> SessionKey {
+        SessionKey {
+            client: client.into(),
+            session_id: session_id.into(),
+        }
+    }
+}
+
+/// An open state database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    /// Set when the database had to be moved aside and recreated while opening.
+    recovered: Option<StateError>,
+}
+
+impl Store {
+    /// Opens (creating when missing: directory 0700, file 0600) and brings the schema up to
+    /// date. A file that is not a usable database is moved aside and replaced, never reused:
+    /// [`Store::recovered`] then says so.
+    pub fn open(path: &Path) -> Result<Store, StateError> {
+        match Store::open_once(path) {
+            Err(e) if e.is_corrupt() => {
+                let moved_to = quarantine(path)?;
+                let mut store = Store::open_once(path)?;
+                store.recovered = Some(StateError::Corrupt {
+                    path: path.to_path_buf(),
+                    moved_to: Some(moved_to),
+                });
+                Ok(store)
+            }
+            other => other,
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Store, StateError> {
+        let io = |source| StateError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.exists() {
+                DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir)
+                    .map_err(io)?;
+            }
+        }
+        if !path.exists() {
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+            {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io(e)),
+            }
+        }
+        let sql = |e| StateError::sqlite(path, e);
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+        // Per connection, no I/O. WAL is persistent and set once, at creation.
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")
+            .map_err(sql)?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            recovered: None,
+        };
+        let version = store.user_version()?;
+        if version != schema::VERSION {
+            store.migrate(version)?;
+        }
+        Ok(store)
+    }
+
+    fn user_version(&self) -> Result<i64, StateError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| StateError::sqlite(&self.path, e))
+    }
+
+    fn migrate(&mut self, found: i64) -> Result<(), StateError> {
+        if found > schema::VERSION {
+            return Err(StateError::NewerSchema {
+                found,
+                supported: schema::VERSION,
+            });
+        }
+        let path = self.path.clone();
+        let sql = |e| StateError::sqlite(&path, e);
+        if found == 0 {
+            // Outside any transaction, as SQLite requires; harmless if another process won.
+            self.conn
+                .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+                .map_err(sql)?;
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        // Another process may have migrated while this one waited for the lock.
+        let now: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql)?;
+        if now == 0 {
+            tx.execute_batch(schema::V1).map_err(sql)?;
+            tx.pragma_update(None, "user_version", schema::VERSION)
+                .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The recovery that happened while opening, if any: to be reported, once.
+    pub fn recovered(&self) -> Option<&StateError> {
+        self.recovered.as_ref()
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed only if `f` succeeds.
+    pub fn write<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, StateError>,
+    ) -> Result<T, StateError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| StateError::sqlite(&path, e))?;
+        let wrapped = Tx {
+            tx,
+            path: &path,
+            now: now_ms(),
+        };
+        let value = f(&wrapped)?;
+        wrapped
+            .tx
+            .commit()
+            .map_err(|e| StateError::sqlite(&path, e))?;
+        Ok(value)
+    }
+
+    /// Runs `f` in a read transaction: one consistent snapshot, no writes.
+    pub fn read<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, StateError>,
+    ) -> Result<T, StateError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(|e| StateError::sqlite(&path, e))?;
+        let wrapped = Tx {
+            tx,
+            path: &path,
+            now: now_ms(),
+        };
+        f(&wrapped)
+    }
+
+    /// `PRAGMA integrity_check` says `ok`.
+    pub fn integrity_ok(&self) -> Result<bool, StateError> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| StateError::sqlite(&self.path, e))?;
+        Ok(result == "ok")
+    }
+
+    pub fn schema_version(&self) -> Result<i64, StateError> {
+        self.user_version()
+    }
+}
+
+/// Moves a corrupt database and its WAL/SHM files aside: `state.db.corrupt-<ms>`.
+fn quarantine(path: &Path) -> Result<PathBuf, StateError> {
+    let stamp = now_ms();
+    let moved = PathBuf::from(format!("{}.corrupt-{stamp}", path.display()));
+    std::fs::rename(path, &moved).map_err(|source| StateError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    for suffix in ["-wal", "-shm"] {
+        let side = PathBuf::from(format!("{}{suffix}", path.display()));
+        if side.exists() {
+            let _ = std::fs::rename(&side, format!("{}{suffix}", moved.display()));
+        }
+    }
+    Ok(moved)
+}
+
+/// An event to record.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewEvent<'a> {
+    pub hook: &'a str,
+    pub hook_event_name: &'a str,
+    pub tool_name: Option<&'a str>,
+    pub tool_use_id: Option<&'a str>,
+    pub tool_kind: Option<&'a str>,
+    pub agent_id: Option<&'a str>,
+    pub fingerprint: Option<String>,
+    /// `success`, `failure` or `unknown` (as far as the client said).
+    pub outcome: Option<&'a str>,
+    pub exit_code: Option<i32>,
+    pub class: Option<Class>,
+    pub action: Option<Action>,
+    /// `none`, `context`, `deny`, `block`, `halt` or `rewrite`.
+    pub decision: &'a str,
+    pub error_signature: Option<String>,
+    pub evidence: Option<String>,
+}
+
+/// A recorded event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    pub id: i64,
+    pub client: String,
+    pub session_id: String,
+    pub ts: i64,
+    pub hook: String,
+    pub hook_event_name: String,
+    pub tool_name: Option<String>,
+    pub tool_use_id: Option<String>,
+    pub tool_kind: Option<String>,
+    pub agent_id: Option<String>,
+    pub fingerprint: Option<String>,
+    pub outcome: Option<String>,
+    pub exit_code: Option<i32>,
+    pub class: Option<String>,
+    pub action: Option<String>,
+    pub decision: String,
+    pub error_signature: Option<String>,
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub client: String,
+    pub session_id: String,
+    pub started_at: i64,
+    pub last_seen: i64,
+    pub project_root: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSeen {
+    pub content_hash: Option<String>,
+    pub seen_at: i64,
+    pub event_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEscalation<'a> {
+    pub reason: &'a str,
+    pub summary: Option<&'a str>,
+    /// JSON: what of each budget was spent.
+    pub budget_spent: Option<&'a str>,
+}
+
+/// One transaction. Every method is a statement or two on it.
+pub struct Tx<'c> {
+    tx: rusqlite::Transaction<'c>,
+    path: &'c Path,
+    now: i64,
+}
+
+const EVENT_COLUMNS: &str = "id, client, session_id, ts, hook, hook_event_name, tool_name, \
+    tool_use_id, tool_kind, agent_id, fingerprint, outcome, exit_code, class, action, decision, \
+    error_signature, evidence";
+
+impl Tx<'_> {
+    fn err(&self, e: rusqlite::Error) -> StateError {
+        StateError::sqlite(self.path, e)
+    }
+
+    /// The time this transaction began (ms since the epoch).
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// Records that the session is alive (creating it on first sight) and returns it. A new
+    /// session is also the moment to prune old ones, at most once a day.
+    pub fn touch_session(
+        &self,
+        key: &SessionKey,
+        project_root: Option<&str>,
+        retention_days: u64,
+    ) -> Result<SessionRow, StateError> {
+        let created = self
+            .tx
+            .execute(
+                "INSERT INTO sessions (client, session_id, started_at, last_seen, project_root)
+                 VALUES (?1, ?2, ?3, ?3, ?4) ON CONFLICT DO NOTHING",
+                params![key.client, key.session_id, self.now, project_root],
+            )
+            .map_err(|e| self.err(e))?
+            == 1;
+        if created {
+            self.prune_if_due(retention_days)?;
+        } else {
+            self.tx
+                .execute(
+                    "UPDATE sessions SET last_seen = ?3,
+                        project_root = coalesce(project_root, ?4)
+                     WHERE client = ?1 AND session_id = ?2",
+                    params![key.client, key.session_id, self.now, project_root],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        self.session(key)?
+            .ok_or_else(|| self.err(rusqlite::Error::QueryReturnedNoRows))
+    }
+
+    pub fn session(&self, key: &SessionKey) -> Result<Option<SessionRow>, StateError> {
+        self.tx
+            .query_row(
+                "SELECT client, session_id, started_at, last_seen, project_root FROM sessions
+                 WHERE client = ?1 AND session_id = ?2",
+                params![key.client, key.session_id],
+                session_row,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every session with this id (normally one; the same id under two clients is possible).
+    pub fn sessions_with_id(&self, session_id: &str) -> Result<Vec<SessionRow>, StateError> {
+        self.collect(
+            "SELECT client, session_id, started_at, last_seen, project_root FROM sessions
+             WHERE session_id = ?1 ORDER BY client",
+            params![session_id],
+            session_row,
+        )
+    }
+
+    /// Sessions seen since `since_ms`, most recent first.
+    pub fn recent_sessions(
+        &self,
+        since_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<SessionRow>, StateError> {
+        self.collect(
+            "SELECT client, session_id, started_at, last_seen, project_root FROM sessions
+             WHERE last_seen >= ?1 ORDER BY last_seen DESC LIMIT ?2",
+            params![since_ms, limit],
+            session_row,
+        )
+    }
+
+    pub fn insert_event(&self, key: &SessionKey, e: &NewEvent<'_>) -> Result<i64, StateError> {
+        self.tx
+            .execute(
+                "INSERT INTO events (client, session_id, ts, hook, hook_event_name, tool_name,
+                    tool_use_id, tool_kind, agent_id, fingerprint, outcome, exit_code, class,
+                    action, decision, error_signature, evidence)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                params![
+                    key.client,
+                    key.session_id,
+                    self.now,
+                    e.hook,
+                    e.hook_event_name,
+                    e.tool_name,
+                    e.tool_use_id,
+                    e.tool_kind,
+                    e.agent_id,
+                    e.fingerprint,
+                    e.outcome,
+                    e.exit_code,
+                    e.class.map(Class::as_str),
+                    e.action.map(Action::as_str),
+                    e.decision,
+                    e.error_signature,
+                    e.evidence,
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// The session's events, oldest first; at most `limit` of the most recent.
+    pub fn events(&self, key: &SessionKey, limit: u32) -> Result<Vec<EventRow>, StateError> {
+        let mut rows = self.collect(
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE client = ?1 AND session_id = ?2
+                 ORDER BY id DESC LIMIT ?3"
+            ),
+            params![key.client, key.session_id, limit],
+            event_row,
+        )?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    /// Events per class (`None` = not classified).
+    pub fn class_counts(&self, key: &SessionKey) -> Result<Vec<(Option<String>, u64)>, StateError> {
+        self.collect(
+            "SELECT class, count(*) FROM events WHERE client = ?1 AND session_id = ?2
+             GROUP BY class ORDER BY class",
+            params![key.client, key.session_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    /// Adds to a budget's use and returns the new total.
+    pub fn add_budget(
+        &self,
+        key: &SessionKey,
+        budget: Budget,
+        amount: u64,
+    ) -> Result<u64, StateError> {
+        self.tx
+            .query_row(
+                "INSERT INTO budgets (client, session_id, budget, used) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO UPDATE SET used = used + excluded.used
+                 RETURNING used",
+                params![key.client, key.session_id, budget.key(), amount as i64],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|v| v as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sets a measured budget (tokens) to a value.
+    pub fn set_budget(
+        &self,
+        key: &SessionKey,
+        budget: Budget,
+        value: u64,
+    ) -> Result<(), StateError> {
+        self.tx
+            .execute(
+                "INSERT INTO budgets (client, session_id, budget, used) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO UPDATE SET used = excluded.used",
+                params![key.client, key.session_id, budget.key(), value as i64],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// What the session has used of each budget; latency is measured from its start.
+    pub fn budget_usage(&self, key: &SessionKey) -> Result<BudgetUsage, StateError> {
+        let mut usage = BudgetUsage::default();
+        for (name, used) in self.collect(
+            "SELECT budget, used FROM budgets WHERE client = ?1 AND session_id = ?2",
+            params![key.client, key.session_id],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )? {
+            if let Some(budget) = Budget::from_key(&name) {
+                usage.set(budget, used.max(0) as u64);
+            }
+        }
+        if let Some(session) = self.session(key)? {
+            usage.set(
+                Budget::LatencySecs,
+                ((self.now - session.started_at).max(0) / 1000) as u64,
+            );
+        }
+        Ok(usage)
+    }
+
+    pub fn record_file_seen(
+        &self,
+        key: &SessionKey,
+        path: &str,
+        content_hash: Option<&str>,
+        event_id: Option<i64>,
+    ) -> Result<(), StateError> {
+        self.tx
+            .execute(
+                "INSERT INTO files_seen (client, session_id, path, content_hash, seen_at, event_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT DO UPDATE SET content_hash = excluded.content_hash,
+                    seen_at = excluded.seen_at, event_id = excluded.event_id",
+                params![
+                    key.client,
+                    key.session_id,
+                    path,
+                    content_hash,
+                    self.now,
+                    event_id
+                ],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn file_seen(&self, key: &SessionKey, path: &str) -> Result<Option<FileSeen>, StateError> {
+        self.tx
+            .query_row(
+                "SELECT content_hash, seen_at, event_id FROM files_seen
+                 WHERE client = ?1 AND session_id = ?2 AND path = ?3",
+                params![key.client, key.session_id, path],
+                |r| {
+                    Ok(FileSeen {
+                        content_hash: r.get(0)?,
+                        seen_at: r.get(1)?,
+                        event_id: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn insert_escalation(
+        &self,
+        key: &SessionKey,
+        e: &NewEscalation<'_>,
+    ) -> Result<i64, StateError> {
+        self.tx
+            .execute(
+                "INSERT INTO escalations (client, session_id, ts, reason, summary, budget_spent)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    key.client,
+                    key.session_id,
+                    self.now,
+                    e.reason,
+                    e.summary,
+                    e.budget_spent
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    pub fn escalation_count(&self, key: &SessionKey) -> Result<u64, StateError> {
+        self.tx
+            .query_row(
+                "SELECT count(*) FROM escalations WHERE client = ?1 AND session_id = ?2",
+                params![key.client, key.session_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Forgets everything about one session. Returns the number of rows removed.
+    pub fn delete_session(&self, key: &SessionKey) -> Result<u64, StateError> {
+        let mut removed = 0;
+        for table in ["events", "budgets", "files_seen", "escalations", "sessions"] {
+            removed += self
+                .tx
+                .execute(
+                    &format!("DELETE FROM {table} WHERE client = ?1 AND session_id = ?2"),
+                    params![key.client, key.session_id],
+                )
+                .map_err(|e| self.err(e))? as u64;
+        }
+        Ok(removed)
+    }
+
+    /// Deletes sessions not seen for `retention_days`, at most once a day (a `meta` row
+    /// remembers when it is next due). Returns the number of sessions removed.
+    pub fn prune_if_due(&self, retention_days: u64) -> Result<u64, StateError> {
+        let due: Option<i64> = self
+            .tx
+            .query_row(
+                "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'next_prune_at'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if due.is_some_and(|at| at > self.now) {
+            return Ok(0);
+        }
+        let removed = self.prune(retention_days)?;
+        self.tx
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('next_prune_at', ?1)
+                 ON CONFLICT DO UPDATE SET value = excluded.value",
+                params![(self.now + DAY_MS).to_string()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(removed)
+    }
+
+    /// Deletes every session last seen more than `retention_days` ago.
+    pub fn prune(&self, retention_days: u64) -> Result<u64, StateError> {
+        let cutoff = self.now - (retention_days as i64).saturating_mul(DAY_MS);
+        let filter = "(client, session_id) IN
+            (SELECT client, session_id FROM sessions WHERE last_seen < ?1)";
+        for table in ["events", "budgets", "files_seen", "escalations"] {
+            self.tx
+                .execute(
+                    &format!("DELETE FROM {table} WHERE {filter}"),
+                    params![cutoff],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        self.tx
+            .execute("DELETE FROM sessions WHERE last_seen < ?1", params![cutoff])
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    fn collect<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StateError> {
+        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params, map)
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<T>>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+}
+
+fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
+    Ok(SessionRow {
+        client: r.get(0)?,
+        session_id: r.get(1)?,
+        started_at: r.get(2)?,
+        last_seen: r.get(3)?,
+        project_root: r.get(4)?,
+    })
+}
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        id: r.get(0)?,
+        client: r.get(1)?,
+        session_id: r.get(2)?,
+        ts: r.get(3)?,
+        hook: r.get(4)?,
+        hook_event_name: r.get(5)?,
+        tool_name: r.get(6)?,
+        tool_use_id: r.get(7)?,
+        tool_kind: r.get(8)?,
+        agent_id: r.get(9)?,
+        fingerprint: r.get(10)?,
+        outcome: r.get(11)?,
+        exit_code: r.get(12)?,
+        class: r.get(13)?,
+        action: r.get(14)?,
+        decision: r.get(15)?,
+        error_signature: r.get(16)?,
+        evidence: r.get(17)?,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,20 @@
+//! What every hook binary does around its own decision: read stdin (capped), parse it, tell the
+//! client, load config, open the state store only when the hook asks for it, render the
+//! response in the client's exact format, and fail open.
+//!
+//! Fail open: whatever goes wrong — bad arguments, garbage on stdin, a bad config, a locked or
+//! corrupt database, a panic — the process exits 0 with nothing on stdout and one line on
+//! stderr, so the agent is never blocked by accident. Only a [`Response`] a hook returns on
+//! purpose reaches stdout.
 
+mod args;
+mod context;
+mod hooks;
+mod record;
+mod runner;
+
+pub use args::{parse_args, Args, ArgsOutcome};
+pub use context::{Context, HookError};
+pub use hooks::{Hook, BUDGET_CHECK, FAILURE_CLASSIFIER, PATCH_VERIFIER, SCHEMA_GUARD};
+pub use record::{record_event, session_key};
+pub use runner::{run, run_with, Io};

@@ -1,0 +1,57 @@
+use selfheal_protocol::{Dialect, HookInput, ToolCall};
+use selfheal_state::{NewEvent, SessionKey, StateError, Tx};
+
+use crate::Context;
+
+pub fn session_key(dialect: Dialect, input: &HookInput) -> SessionKey {
+    SessionKey::new(dialect.as_str(), input.session_id.clone())
+}
+
+/// Records the event (one row per tool call; a PostToolBatch gives one per call, other
+/// events one) and touches the session, inside the caller's transaction. `decision` is what
+/// the hook answered. Returns the ids of the rows written.
+pub fn record_event(
+    tx: &Tx<'_>,
+    ctx: &Context,
+    decision: &str,
+    calls: &[ToolCall<'_>],
+) -> Result<Vec<i64>, StateError> {
+    let key = ctx.session_key();
+    tx.touch_session(
+        &key,
+        ctx.project_root().as_deref(),
+        ctx.config.retention_days,
+    )?;
+    let base = NewEvent {
+        hook: ctx.hook,
+        hook_event_name: &ctx.input.hook_event_name,
+        agent_id: ctx.input.agent_id.as_deref(),
+        decision,
+        ..NewEvent::default()
+    };
+    if calls.is_empty() {
+        return Ok(vec![tx.insert_event(&key, &base)?]);
+    }
+    calls
+        .iter()
+        .map(|call| {
+            let outcome = call.outcome.as_ref();
+            tx.insert_event(
+                &key,
+                &NewEvent {
+                    tool_name: Some(call.name),
+                    tool_use_id: call.tool_use_id,
+                    tool_kind: Some(call.kind.as_str()),
+                    fingerprint: Some(call.fingerprint()),
+                    outcome: outcome.map(|o| match o.failed() {
+                        Some(true) => "failure",
+                        Some(false) => "success",
+                        None => "unknown",
+                    }),
+                    exit_code: outcome.and_then(|o| o.exit_code),
+                    ..base.clone()
+                },
+            )
+        })
+        .collect()
+}

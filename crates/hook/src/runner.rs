@@ -1,0 +1,120 @@
+use std::io::{Read, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::process::ExitCode;
+
+use selfheal_protocol::{detect_dialect, parse_input, read_capped, render, HookEvent, STDIN_CAP};
+
+use crate::args::{parse_args, ArgsOutcome};
+use crate::{Context, Hook};
+
+/// The process's streams and environment, replaceable in tests.
+pub struct Io<'a> {
+    pub stdin: Box<dyn Read + 'a>,
+    pub stdout: Box<dyn Write + 'a>,
+    pub stderr: Box<dyn Write + 'a>,
+    pub env: Box<dyn Fn(&str) -> Option<String>>,
+}
+
+/// The whole life of a hook process. Always exits 0: see the crate docs.
+pub fn run(hook: Hook) -> ExitCode {
+    // A panic's default report is several lines and a backtrace hint; one line is the rule.
+    let name = hook.name;
+    panic::set_hook(Box::new(move |info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("{name}: internal error (fail-open): {message}{place}");
+    }));
+    let io = Io {
+        stdin: Box::new(std::io::stdin().lock()),
+        stdout: Box::new(std::io::stdout().lock()),
+        stderr: Box::new(std::io::stderr().lock()),
+        env: Box::new(|key| std::env::var(key).ok()),
+    };
+    // The panic hook has already said what happened; there is nothing more to do.
+    let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+        run_with(hook, std::env::args().skip(1), io)
+    }));
+    ExitCode::SUCCESS
+}
+
+/// Runs the hook against the given streams. Writes at most one JSON document to stdout, and
+/// only for a decision; every problem is one line on stderr.
+pub fn run_with(hook: Hook, args: impl IntoIterator<Item = String>, mut io: Io<'_>) {
+    let say = |stderr: &mut dyn Write, message: &str| {
+        let _ = writeln!(stderr, "{}: {message}", hook.name);
+    };
+    let (args, warnings) = parse_args(args);
+    for w in &warnings {
+        say(&mut io.stderr, w);
+    }
+    let args = match args {
+        ArgsOutcome::Run(args) => args,
+        ArgsOutcome::Help => {
+            let _ = writeln!(
+                io.stdout,
+                "{name} {version}: {summary}\n\n\
+                 Reads one hook payload (JSON) from stdin; writes a decision for the client on\n\
+                 stdout only when it has one. Never blocks the agent by accident: on any error\n\
+                 it exits 0 with nothing on stdout and one line on stderr.\n\n\
+                 Usage: {name} [--dialect claude|codex]\n\n\
+                 Options:\n  --dialect <claude|codex>  the client (default: detected from the payload)\n  \
+                 -h, --help                this text\n  -V, --version             the version",
+                name = hook.name,
+                version = env!("CARGO_PKG_VERSION"),
+                summary = hook.summary,
+            );
+            return;
+        }
+        ArgsOutcome::Version => {
+            let _ = writeln!(io.stdout, "{} {}", hook.name, env!("CARGO_PKG_VERSION"));
+            return;
+        }
+    };
+
+    let input = match read_capped(&mut io.stdin, STDIN_CAP).and_then(|b| parse_input(&b)) {
+        Ok(input) => input,
+        Err(e) => return say(&mut io.stderr, &format!("{e} (fail-open)")),
+    };
+    let event = input.event();
+    if !hook.handles(&event) {
+        let why = match &event {
+            HookEvent::Unknown(name) => format!("unknown hook event '{name}'; ignored"),
+            other => format!(
+                "not meant for {other} (it acts on {}); ignored",
+                hook.events.join(", ")
+            ),
+        };
+        return say(&mut io.stderr, &why);
+    }
+    let dialect = args
+        .dialect
+        .unwrap_or_else(|| detect_dialect(&input, &io.env));
+    let mut ctx = match Context::new(hook.name, input, dialect, io.env) {
+        Ok(ctx) => ctx,
+        Err(e) => return say(&mut io.stderr, &format!("{e} (fail-open)")),
+    };
+    let decided = (hook.decide)(&mut ctx);
+    for w in ctx.take_warnings() {
+        say(&mut io.stderr, &w);
+    }
+    let response = match decided {
+        Ok(response) => response,
+        Err(e) => return say(&mut io.stderr, &format!("{e} (fail-open)")),
+    };
+    match render(dialect, &event, &response) {
+        Ok(Some(json)) => {
+            let _ = writeln!(io.stdout, "{json}");
+            let _ = io.stdout.flush();
+        }
+        Ok(None) => {}
+        Err(e) => say(&mut io.stderr, &format!("{e}; nothing sent (fail-open)")),
+    }
+}

@@ -1,3 +1,126 @@
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! `selfheal`, the command users live in.
+
+mod events;
+mod status;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+use selfheal_state::{default_db_path, SessionKey, SessionRow, Store};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "selfheal",
+    version,
+    about = "Self-healing hooks for Codex CLI and Claude Code: see what they did",
+    long_about = "Self-healing hooks for Codex CLI and Claude Code.\n\n\
+        The hook binaries (schema-guard, failure-classifier, patch-verifier, budget-check) record \
+        every event they act on in one SQLite database ($SELFHEAL_DB, else \
+        $XDG_STATE_HOME/selfheal/state.db, else ~/.local/state/selfheal/state.db). \
+        This command reads it."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The events recorded for a session, oldest first
+    Events {
+        /// The session id (as the client reports it)
+        #[arg(long)]
+        session: String,
+        /// One JSON object a line instead of a table
+        #[arg(long)]
+        json: bool,
+        /// At most this many of the most recent events
+        #[arg(long, default_value_t = 10_000)]
+        limit: u32,
+    },
+    /// Budgets used/limit and failures per class for a session, or the recent sessions
+    Status {
+        /// One session; without it, the sessions seen in the last 7 days
+        #[arg(long)]
+        session: Option<String>,
+        /// JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget everything recorded about a session (events, budgets, files seen)
+    Reset {
+        #[arg(long)]
+        session: String,
+    },
+}
+
+/// Runs the command; errors are printed as one `selfheal: error: …` line and exit 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stdout = std::io::stdout().lock();
+    match run(cli, &mut stdout) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // A closed pipe (`selfheal events … | head`) is not an error worth a message.
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("selfheal: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+    let mut store = open_store()?;
+    match cli.command {
+        Command::Events {
+            session,
+            json,
+            limit,
+        } => events::print(&mut store, &session, json, limit, out),
+        Command::Status { session, json } => {
+            status::print(&mut store, session.as_deref(), json, out)
+        }
+        Command::Reset { session } => reset(&mut store, &session, out),
+    }
+}
+
+fn open_store() -> Result<Store> {
+    let path = default_db_path(|k| std::env::var(k).ok())?;
+    let store = Store::open(&path)
+        .with_context(|| format!("opening the state database {}", path.display()))?;
+    if let Some(recovered) = store.recovered() {
+        eprintln!("selfheal: warning: {recovered}");
+    }
+    Ok(store)
+}
+
+/// The sessions with this id; an error naming it when there is none.
+fn sessions(store: &mut Store, session_id: &str) -> Result<Vec<SessionRow>> {
+    let rows = store.read(|tx| tx.sessions_with_id(session_id))?;
+    if rows.is_empty() {
+        anyhow::bail!(
+            "no session '{session_id}' in {} (see `selfheal status` for recent ones)",
+            store.path().display()
+        );
+    }
+    Ok(rows)
+}
+
+fn reset(store: &mut Store, session_id: &str, out: &mut dyn Write) -> Result<()> {
+    for session in sessions(store, session_id)? {
+        let key = SessionKey::new(&session.client, &session.session_id);
+        let removed = store.write(|tx| tx.delete_session(&key))?;
+        writeln!(
+            out,
+            "reset {} session {session_id}: {removed} rows removed",
+            session.client
+        )?;
+    }
+    Ok(())
 }

@@ -66,10 +66,8 @@ pub fn detect_dialect(input: &HookInput, env: impl Fn(&str) -> Option<String>) -
 }
 
 fn from_payload(input: &HookInput) -> Option<Dialect> {
-    // Fields only one client sends.
-    if input.turn_id.is_some() {
-        return Some(Dialect::Codex);
-    }
+    // Fields only Claude sends, then `turn_id`, which Codex sends inside a turn and Claude only
+    // on MessageDisplay (with `prompt_id` beside it).
     if input.prompt_id.is_some()
         || input.effort.is_some()
         || input.tool_calls.is_some()
@@ -77,6 +75,9 @@ fn from_payload(input: &HookInput) -> Option<Dialect> {
         || input.duration_ms.is_some()
     {
         return Some(Dialect::Claude);
+    }
+    if input.turn_id.is_some() {
+        return Some(Dialect::Codex);
     }
     // Events only one client sends.
     match input.event() {

@@ -17,8 +17,10 @@ pub enum StateError {
         path: PathBuf,
         moved_to: Option<PathBuf>,
     },
-    /// The file or its directory cannot be written.
+    /// The database can be read but not written.
     ReadOnly { path: PathBuf },
+    /// The database file cannot be opened at all (permissions, a directory in its place).
+    CannotOpen { path: PathBuf, detail: String },
     /// The database was written by a newer selfheal.
     NewerSchema { found: i64, supported: i64 },
     Sqlite {
@@ -58,6 +60,9 @@ impl fmt::Display for StateError {
             StateError::ReadOnly { path } => {
                 write!(f, "state database {} is read-only", path.display())
             }
+            StateError::CannotOpen { path, detail } => {
+                write!(f, "state database {} cannot be opened: {detail}", path.display())
+            }
             StateError::NewerSchema { found, supported } => write!(
                 f,
                 "state database schema {found} is newer than this selfheal supports ({supported}); upgrade selfheal"
@@ -89,7 +94,11 @@ impl StateError {
                 path,
                 moved_to: None,
             },
-            Some(C::ReadOnly | C::CannotOpen) if !writable(&path) => StateError::ReadOnly { path },
+            Some(C::ReadOnly) => StateError::ReadOnly { path },
+            Some(C::CannotOpen) => StateError::CannotOpen {
+                detail: open_problem(&path),
+                path,
+            },
             _ => StateError::Sqlite { path, source },
         }
     }
@@ -99,6 +108,18 @@ impl StateError {
     }
 }
 
-fn writable(path: &std::path::Path) -> bool {
-    std::fs::OpenOptions::new().append(true).open(path).is_ok()
+/// What the OS says about opening the file for writing, for a message better than SQLite's
+/// "unable to open database file".
+fn open_problem(path: &std::path::Path) -> String {
+    if path.is_dir() {
+        return "it is a directory".to_owned();
+    }
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+    {
+        Err(e) => e.to_string(),
+        Ok(_) => "unable to open database file".to_owned(),
+    }
 }

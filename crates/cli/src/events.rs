@@ -1,0 +1,70 @@
+use std::io::Write;
+
+use anyhow::Result;
+use selfheal_state::{format_rfc3339, EventRow, SessionKey, Store};
+use serde_json::json;
+
+pub fn print(
+    store: &mut Store,
+    session_id: &str,
+    as_json: bool,
+    limit: u32,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut rows = Vec::new();
+    for session in crate::sessions(store, session_id)? {
+        let key = SessionKey::new(&session.client, &session.session_id);
+        rows.extend(store.read(|tx| tx.events(&key, limit))?);
+    }
+    rows.sort_by_key(|r| r.id);
+    if as_json {
+        for row in &rows {
+            writeln!(out, "{}", to_json(row))?;
+        }
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:<24} {:<7} {:<19} {:<19} {:<14} {:<5} {:<20} {}",
+        "TIME", "CLIENT", "HOOK", "EVENT", "TOOL", "CLASS", "ACTION", "DECISION"
+    )?;
+    for r in &rows {
+        writeln!(
+            out,
+            "{:<24} {:<7} {:<19} {:<19} {:<14} {:<5} {:<20} {}",
+            format_rfc3339(r.ts),
+            r.client,
+            r.hook,
+            r.hook_event_name,
+            r.tool_name.as_deref().unwrap_or("-"),
+            r.class.as_deref().unwrap_or("-"),
+            r.action.as_deref().unwrap_or("-"),
+            r.decision
+        )?;
+    }
+    Ok(())
+}
+
+/// The line format of `selfheal events --json`; a stable interface for scripts.
+pub fn to_json(r: &EventRow) -> serde_json::Value {
+    json!({
+        "id": r.id,
+        "ts": format_rfc3339(r.ts),
+        "client": r.client,
+        "session_id": r.session_id,
+        "hook": r.hook,
+        "hook_event_name": r.hook_event_name,
+        "tool_name": r.tool_name,
+        "tool_use_id": r.tool_use_id,
+        "tool_kind": r.tool_kind,
+        "agent_id": r.agent_id,
+        "fingerprint": r.fingerprint,
+        "outcome": r.outcome,
+        "exit_code": r.exit_code,
+        "class": r.class,
+        "action": r.action,
+        "decision": r.decision,
+        "error_signature": r.error_signature,
+        "evidence": r.evidence,
+    })
+}

@@ -1,0 +1,204 @@
+//! Bad input and a bad environment: exit 0, nothing on stdout, one clear line on stderr,
+//! nothing half-written — for every hook.
+
+use rusqlite::Connection;
+
+use crate::support::{euid, Case, Sandbox, HOOKS};
+
+const STOP: &str = r#"{"session_id":"bad-input","prompt_id":"p","cwd":"/tmp","hook_event_name":"Stop","stop_hook_active":false}"#;
+const PRE: &str = r#"{"session_id":"bad-input","prompt_id":"p","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"tool_use_id":"t1"}"#;
+
+fn for_every_hook(stdin: &[u8], expect: &str) {
+    let sandbox = Sandbox::new();
+    for hook in HOOKS {
+        let line = sandbox
+            .case(hook, stdin.to_vec())
+            .run()
+            .assert_fail_open(hook);
+        assert!(
+            line.contains(expect),
+            "{hook}: {line:?} should say {expect:?}"
+        );
+    }
+    assert!(!sandbox.db().exists(), "no state written for bad input");
+}
+
+#[test]
+fn empty_stdin() {
+    for_every_hook(b"", "stdin was empty");
+}
+
+#[test]
+fn not_json() {
+    for_every_hook(b"hello, hook\n", "not JSON");
+}
+
+#[test]
+fn json_of_the_wrong_shape() {
+    for_every_hook(b"[1, 2, 3]", "not a hook payload");
+    for_every_hook(
+        br#"{"hook_event_name":"Stop"}"#,
+        "missing field `session_id`",
+    );
+    for_every_hook(
+        br#"{"session_id":42,"hook_event_name":"Stop"}"#,
+        "not a hook payload",
+    );
+}
+
+#[test]
+fn unknown_event() {
+    for_every_hook(
+        br#"{"session_id":"s","hook_event_name":"TeaTime"}"#,
+        "unknown hook event 'TeaTime'",
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    for_every_hook(
+        b"{\"session_id\":\"\xff\xfe\",\"hook_event_name\":\"Stop\"}",
+        "not valid UTF-8",
+    );
+}
+
+#[test]
+fn a_hundred_megabytes_on_stdin() {
+    let mut huge =
+        br#"{"session_id":"s","hook_event_name":"Stop","last_assistant_message":""#.to_vec();
+    huge.resize(100 * 1024 * 1024, b'x');
+    huge.extend_from_slice(b"\"}");
+    let sandbox = Sandbox::new();
+    let line = sandbox
+        .case("budget-check", huge)
+        .run()
+        .assert_fail_open("budget-check");
+    assert!(line.contains("larger than 16 MiB"), "{line}");
+}
+
+#[test]
+fn bad_arguments_do_not_stop_the_hook() {
+    let sandbox = Sandbox::new();
+    let ran = sandbox
+        .case("budget-check", STOP)
+        .arg("--dialect")
+        .arg("gemini")
+        .run();
+    let line = ran.assert_fail_open("budget-check");
+    assert!(line.contains("unknown dialect 'gemini'"), "{line}");
+    // It still did its work, with the detected dialect.
+    let events = sandbox.selfheal(&["events", "--session", "bad-input", "--json"]);
+    assert!(events
+        .assert_success()
+        .stdout()
+        .contains(r#""client":"claude""#));
+}
+
+#[test]
+fn dialect_flag_overrides_detection() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .case("budget-check", STOP)
+        .arg("--dialect")
+        .arg("codex")
+        .run()
+        .assert_silent();
+    let events = sandbox.selfheal(&["events", "--session", "bad-input", "--json"]);
+    assert!(events
+        .assert_success()
+        .stdout()
+        .contains(r#""client":"codex""#));
+}
+
+#[test]
+fn a_corrupt_db_is_moved_aside_and_the_event_still_recorded() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir_all(sandbox.db().parent().unwrap()).unwrap();
+    std::fs::write(sandbox.db(), b"this is not a database".repeat(500)).unwrap();
+    let line = sandbox
+        .case("budget-check", STOP)
+        .run()
+        .assert_fail_open("budget-check");
+    assert!(line.contains("was corrupt; moved it to"), "{line}");
+    let moved: Vec<_> = std::fs::read_dir(sandbox.db().parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("state.db.corrupt-"))
+        .collect();
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    let events = sandbox.selfheal(&["events", "--session", "bad-input", "--json"]);
+    assert_eq!(events.assert_success().stdout().lines().count(), 1);
+}
+
+#[test]
+fn a_locked_db_fails_open_and_writes_nothing() {
+    let sandbox = Sandbox::new();
+    // Create the DB, then hold its write lock from another connection.
+    sandbox.case("budget-check", STOP).run().assert_silent();
+    let holder = Connection::open(sandbox.db()).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    for hook in ["schema-guard", "budget-check"] {
+        let payload = if hook == "schema-guard" { PRE } else { STOP };
+        let line = sandbox.case(hook, payload).run().assert_fail_open(hook);
+        assert!(line.contains("locked by another process"), "{line}");
+    }
+    holder.execute_batch("ROLLBACK").unwrap();
+    let events = sandbox.selfheal(&["events", "--session", "bad-input", "--json"]);
+    assert_eq!(
+        events.assert_success().stdout().lines().count(),
+        1,
+        "only the event from before the lock"
+    );
+}
+
+/// File modes do not stop root: permission cases run the hook as `nobody` then.
+fn unprivileged(case: Case) -> Case {
+    if euid() == 0 {
+        case.as_uid(65534)
+    } else {
+        case
+    }
+}
+
+fn chmod(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_read_only_state_directory_fails_open() {
+    let sandbox = Sandbox::new();
+    chmod(&sandbox.dir, 0o755);
+    let state = sandbox.db().parent().unwrap().to_path_buf();
+    std::fs::create_dir_all(&state).unwrap();
+    chmod(&state, 0o555);
+    let line = unprivileged(sandbox.case("budget-check", STOP))
+        .run()
+        .assert_fail_open("budget-check");
+    assert!(line.contains("ermission denied"), "{line}");
+    assert!(!sandbox.db().exists());
+}
+
+#[test]
+fn an_unreadable_db_fails_open() {
+    let sandbox = Sandbox::new();
+    chmod(&sandbox.dir, 0o755);
+    sandbox.case("budget-check", STOP).run().assert_silent();
+    chmod(sandbox.db().parent().unwrap(), 0o755);
+    chmod(&sandbox.db(), 0o000);
+    let line = unprivileged(sandbox.case("budget-check", STOP))
+        .run()
+        .assert_fail_open("budget-check");
+    assert!(line.contains("state database"), "{line}");
+}
+
+#[test]
+fn a_db_path_that_is_a_directory_fails_open() {
+    let sandbox = Sandbox::new();
+    std::fs::create_dir_all(sandbox.db()).unwrap();
+    let line = sandbox
+        .case("budget-check", STOP)
+        .run()
+        .assert_fail_open("budget-check");
+    assert!(line.contains("state database"), "{line}");
+}

@@ -1,0 +1,11 @@
+//! One integration-test target: every test drives the real binaries as processes, the way the
+//! clients do (`Case::claude(fixture).run().stdout_json()`).
+
+mod support;
+
+mod bad_input;
+mod cli;
+mod config;
+mod fixtures;
+mod registration;
+mod state;

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, Rust tests, shell tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets --locked --quiet -- -D warnings
+echo "==> cargo test"
+cargo test --workspace --locked
+echo "==> shell tests"
+tests/shell/run.sh

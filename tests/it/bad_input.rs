@@ -154,7 +154,7 @@ fn a_locked_db_fails_open_and_writes_nothing() {
 /// File modes do not stop root: permission cases run the hook as `nobody` then.
 fn unprivileged(case: Case) -> Case {
     if euid() == 0 {
-        case.as_uid(65534)
+        case.run_as_uid(65534)
     } else {
         case
     }

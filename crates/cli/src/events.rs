@@ -25,8 +25,8 @@ pub fn print(
     }
     writeln!(
         out,
-        "{:<24} {:<7} {:<19} {:<19} {:<14} {:<5} {:<20} {}",
-        "TIME", "CLIENT", "HOOK", "EVENT", "TOOL", "CLASS", "ACTION", "DECISION"
+        "{:<24} {:<7} {:<19} {:<19} {:<14} {:<5} {:<20} DECISION",
+        "TIME", "CLIENT", "HOOK", "EVENT", "TOOL", "CLASS", "ACTION"
     )?;
     for r in &rows {
         writeln!(

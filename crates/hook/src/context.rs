@@ -5,6 +5,9 @@ use selfheal_config::{Config, ConfigError, ConfigFiles};
 use selfheal_protocol::{Dialect, HookEvent, HookInput};
 use selfheal_state::{default_db_path, SessionKey, StateError, Store, Tx};
 
+/// Looks an environment variable up; replaceable in tests.
+pub type Env = Box<dyn Fn(&str) -> Option<String>>;
+
 /// Everything a hook's decision may use. The store is opened on first use, so that a hook
 /// which has nothing to do for an event never touches the database.
 pub struct Context {
@@ -13,7 +16,7 @@ pub struct Context {
     pub event: HookEvent,
     pub dialect: Dialect,
     pub config: Config,
-    env: Box<dyn Fn(&str) -> Option<String>>,
+    env: Env,
     store: Option<Store>,
     warnings: Vec<String>,
 }
@@ -55,7 +58,7 @@ impl Context {
         hook: &'static str,
         input: HookInput,
         dialect: Dialect,
-        env: Box<dyn Fn(&str) -> Option<String>>,
+        env: Env,
     ) -> Result<Context, HookError> {
         let project_dir = project_dir_env(dialect, &env);
         let cwd = input.cwd.as_deref().map(PathBuf::from);

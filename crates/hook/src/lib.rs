@@ -14,7 +14,7 @@ mod record;
 mod runner;
 
 pub use args::{parse_args, Args, ArgsOutcome};
-pub use context::{Context, HookError};
+pub use context::{Context, Env, HookError};
 pub use hooks::{Hook, BUDGET_CHECK, FAILURE_CLASSIFIER, PATCH_VERIFIER, SCHEMA_GUARD};
 pub use record::{record_event, session_key};
 pub use runner::{run, run_with, Io};

@@ -5,14 +5,14 @@ use std::process::ExitCode;
 use selfheal_protocol::{detect_dialect, parse_input, read_capped, render, HookEvent, STDIN_CAP};
 
 use crate::args::{parse_args, ArgsOutcome};
-use crate::{Context, Hook};
+use crate::{Context, Env, Hook};
 
 /// The process's streams and environment, replaceable in tests.
 pub struct Io<'a> {
     pub stdin: Box<dyn Read + 'a>,
     pub stdout: Box<dyn Write + 'a>,
     pub stderr: Box<dyn Write + 'a>,
-    pub env: Box<dyn Fn(&str) -> Option<String>>,
+    pub env: Env,
 }
 
 /// The whole life of a hook process. Always exits 0: see the crate docs.

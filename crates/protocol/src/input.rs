@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn stdin_over_the_cap_is_refused() {
-        let data = vec![b' '; 11];
+        let data = [b' '; 11];
         assert!(matches!(
             read_capped(&data[..], 10),
             Err(InputError::TooLarge { cap: 10 })

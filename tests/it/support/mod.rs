@@ -133,7 +133,7 @@ impl Case {
 
     /// Runs as another user (for permission tests when the suite runs as root, whom file
     /// modes do not stop).
-    pub fn as_uid(mut self, uid: u32) -> Case {
+    pub fn run_as_uid(mut self, uid: u32) -> Case {
         self.uid = Some(uid);
         self
     }

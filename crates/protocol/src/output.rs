@@ -193,8 +193,8 @@ pub fn render(
     }
 
     if let Some(message) = &response.user_message {
-        // Codex has no output schema for SessionEnd at all.
-        if codex && *event == E::SessionEnd {
+        // Codex reads output only for events it has an output schema for.
+        if codex && !codex_has_output_schema(event) {
             return Err(unsupported("user message"));
         }
         out.insert(
@@ -209,6 +209,26 @@ pub fn render(
         return Ok(None);
     }
     Ok(Some(Value::Object(out).to_string()))
+}
+
+/// Codex 0.169.0 embeds an output schema for these events only (no SessionEnd; it never sends
+/// Claude's PostToolUseFailure, PostToolBatch or StopFailure).
+fn codex_has_output_schema(event: &HookEvent) -> bool {
+    use HookEvent as E;
+    matches!(
+        event,
+        E::PreToolUse
+            | E::PostToolUse
+            | E::PermissionRequest
+            | E::Stop
+            | E::SubagentStart
+            | E::SubagentStop
+            | E::SessionStart
+            | E::UserPromptSubmit
+            | E::PreCompact
+            | E::PostCompact
+            | E::Interrupt
+    )
 }
 
 #[cfg(test)]

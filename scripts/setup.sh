@@ -12,7 +12,6 @@ cargo install --path . --locked --force --quiet
 bindir="${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}/bin"
 export PATH="$bindir:$PATH"
 echo "    installed into $bindir"
-case ":$PATH:" in *":$bindir:"*) ;; esac
 command -v selfheal >/dev/null || { echo "selfheal is not on PATH ($bindir)" >&2; exit 1; }
 
 export SELFHEAL_DB="${SELFHEAL_DB:-$PWD/target/demo/state.db}"

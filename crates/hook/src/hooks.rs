@@ -4,7 +4,7 @@
 //! patch-verifier: D, budget-check: E) each records the events it is registered for and
 //! answers nothing.
 
-use selfheal_protocol::{HookEvent, Response, ToolCall};
+use selfheal_protocol::{Dialect, HookEvent, HookInput, Response, ToolCall};
 
 use crate::{record_event, Context, HookError};
 
@@ -15,6 +15,9 @@ pub struct Hook {
     pub summary: &'static str,
     /// The events it is registered for; any other event is ignored without opening the DB.
     pub events: &'static [&'static str],
+    /// Whether a payload of one of those events concerns it at all; checked before any config
+    /// or state is read, so that an irrelevant call costs only the parse.
+    pub applies: fn(&HookInput, Dialect) -> bool,
     pub decide: fn(&mut Context) -> Result<Response, HookError>,
 }
 
@@ -28,6 +31,7 @@ pub const SCHEMA_GUARD: Hook = Hook {
     name: "schema-guard",
     summary: "PreToolUse: refuses malformed or out-of-scope tool calls before they run",
     events: &["PreToolUse"],
+    applies: always,
     decide: record_tool_event,
 };
 
@@ -35,6 +39,7 @@ pub const FAILURE_CLASSIFIER: Hook = Hook {
     name: "failure-classifier",
     summary: "PostToolUse, PostToolUseFailure, PostToolBatch: classifies every tool outcome",
     events: &["PostToolUse", "PostToolUseFailure", "PostToolBatch"],
+    applies: always,
     decide: record_tool_event,
 };
 
@@ -42,13 +47,15 @@ pub const PATCH_VERIFIER: Hook = Hook {
     name: "patch-verifier",
     summary: "PostToolUse of edits: checks that every edit landed as intended",
     events: &["PostToolUse"],
-    decide: record_edit_event,
+    applies: is_edit,
+    decide: record_tool_event,
 };
 
 pub const BUDGET_CHECK: Hook = Hook {
     name: "budget-check",
     summary: "Stop, SubagentStop, SessionStart: the circuit breaker over the session's budgets",
     events: &["SessionStart", "Stop", "SubagentStop"],
+    applies: always,
     decide: record_session_event,
 };
 
@@ -64,15 +71,14 @@ fn record_tool_event(ctx: &mut Context) -> Result<Response, HookError> {
     Ok(Response::proceed())
 }
 
-fn record_edit_event(ctx: &mut Context) -> Result<Response, HookError> {
-    let is_edit = ctx
-        .input
-        .tool_call(ctx.dialect)
-        .is_some_and(|call| call.kind.is_edit());
-    if !is_edit {
-        return Ok(Response::proceed());
-    }
-    record_tool_event(ctx)
+fn always(_: &HookInput, _: Dialect) -> bool {
+    true
+}
+
+fn is_edit(input: &HookInput, dialect: Dialect) -> bool {
+    input
+        .tool_call(dialect)
+        .is_some_and(|call| call.kind.is_edit())
 }
 
 fn record_session_event(ctx: &mut Context) -> Result<Response, HookError> {

@@ -97,6 +97,9 @@ pub fn run_with(hook: Hook, args: impl IntoIterator<Item = String>, mut io: Io<'
     let dialect = args
         .dialect
         .unwrap_or_else(|| detect_dialect(&input, &io.env));
+    if !(hook.applies)(&input, dialect) {
+        return;
+    }
     let mut ctx = match Context::new(hook.name, input, dialect, io.env) {
         Ok(ctx) => ctx,
         Err(e) => return say(&mut io.stderr, &format!("{e} (fail-open)")),

@@ -159,22 +159,7 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> Result<T, StateError>,
     ) -> Result<T, StateError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| StateError::sqlite(&path, e))?;
-        let wrapped = Tx {
-            tx,
-            path: &path,
-            now: now_ms(),
-        };
-        let value = f(&wrapped)?;
-        wrapped
-            .tx
-            .commit()
-            .map_err(|e| StateError::sqlite(&path, e))?;
-        Ok(value)
+        self.transaction(TransactionBehavior::Immediate, true, f)
     }
 
     /// Runs `f` in a read transaction: one consistent snapshot, no writes.
@@ -182,17 +167,33 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> Result<T, StateError>,
     ) -> Result<T, StateError> {
+        self.transaction(TransactionBehavior::Deferred, false, f)
+    }
+
+    fn transaction<T>(
+        &mut self,
+        behavior: TransactionBehavior,
+        commit: bool,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, StateError>,
+    ) -> Result<T, StateError> {
         let path = self.path.clone();
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .transaction_with_behavior(behavior)
             .map_err(|e| StateError::sqlite(&path, e))?;
         let wrapped = Tx {
             tx,
             path: &path,
             now: now_ms(),
         };
-        f(&wrapped)
+        let value = f(&wrapped)?;
+        if commit {
+            wrapped
+                .tx
+                .commit()
+                .map_err(|e| StateError::sqlite(&path, e))?;
+        }
+        Ok(value)
     }
 
     /// `PRAGMA integrity_check` says `ok`.

@@ -1,9 +1,12 @@
 //! The schema, versioned by `PRAGMA user_version`: DDL runs only when the version differs.
 
-pub const VERSION: i64 = 1;
+/// Each entry brings the schema from its index to the next version.
+pub const MIGRATIONS: &[&str] = &[V1, V2];
+
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Version 0 → 1.
-pub const V1: &str = "
+pub(crate) const V1: &str = "
 CREATE TABLE sessions (
     client       TEXT NOT NULL,
     session_id   TEXT NOT NULL,
@@ -69,4 +72,9 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT
 ) WITHOUT ROWID;
+";
+
+/// Version 1 → 2: the loop breaker looks calls up by fingerprint.
+const V2: &str = "
+CREATE INDEX events_fingerprint ON events (client, session_id, fingerprint);
 ";

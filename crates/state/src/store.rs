@@ -137,8 +137,10 @@ impl Store {
         let now: i64 = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(sql)?;
-        if now == 0 {
-            tx.execute_batch(schema::V1).map_err(sql)?;
+        for migration in schema::MIGRATIONS.iter().skip(now.max(0) as usize) {
+            tx.execute_batch(migration).map_err(sql)?;
+        }
+        if now < schema::VERSION {
             tx.pragma_update(None, "user_version", schema::VERSION)
                 .map_err(sql)?;
         }
@@ -428,6 +430,22 @@ impl Tx<'_> {
         )?;
         rows.reverse();
         Ok(rows)
+    }
+
+    /// How many times a call with this fingerprint has failed in the session: the client said
+    /// so, or it was classified as anything but `ok`.
+    pub fn failure_count(&self, key: &SessionKey, fingerprint: &str) -> Result<u64, StateError> {
+        self.tx
+            .query_row(
+                "SELECT count(*) FROM events
+                 WHERE client = ?1 AND session_id = ?2 AND fingerprint = ?3
+                   AND hook_event_name <> 'PreToolUse'
+                   AND (outcome = 'failure' OR (class IS NOT NULL AND class <> 'ok'))",
+                params![key.client, key.session_id, fingerprint],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
     }
 
     /// Events per class (`None` = not classified).

@@ -285,3 +285,48 @@ fn reset_forgets_one_session_only() {
         })
         .unwrap();
 }
+
+#[test]
+fn failures_are_counted_by_fingerprint() {
+    let tmp = TempDir::new("failures");
+    let mut store = Store::open(&tmp.0.join("state.db")).unwrap();
+    let with = |name, outcome, class| NewEvent {
+        fingerprint: Some("fp".into()),
+        outcome: Some(outcome),
+        class,
+        ..event(name)
+    };
+    let count = store
+        .write(|tx| {
+            tx.touch_session(&key(), None, 30)?;
+            tx.insert_event(&key(), &with("PreToolUse", "unknown", None))?;
+            tx.insert_event(&key(), &with("PostToolUseFailure", "failure", None))?;
+            tx.insert_event(&key(), &with("PostToolUse", "unknown", Some(Class::F2)))?;
+            tx.insert_event(&key(), &with("PostToolUse", "success", Some(Class::Ok)))?;
+            tx.failure_count(&key(), "fp")
+        })
+        .unwrap();
+    assert_eq!(count, 2);
+}
+
+#[test]
+fn a_version_one_database_is_migrated() {
+    let tmp = TempDir::new("migrate");
+    let path = tmp.0.join("state.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::VERSION);
+    let index: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'events_fingerprint'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(index, 1);
+}

@@ -1,0 +1,2 @@
+mod glob;
+mod scope;

@@ -1,2 +1,6 @@
+//! schema-guard: refuses bad tool calls before they run.
+
 mod glob;
 mod scope;
+
+pub use scope::Scope;

@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    selfheal_hook::run(selfheal_hook::SCHEMA_GUARD)
+    selfheal_hook::run(selfheal_guard::HOOK)
 }

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use crate::support::{euid, Case, Sandbox, HOOKS};
 
 const STOP: &str = r#"{"session_id":"bad-input","prompt_id":"p","cwd":"/tmp","hook_event_name":"Stop","stop_hook_active":false}"#;
-const PRE: &str = r#"{"session_id":"bad-input","prompt_id":"p","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"tool_use_id":"t1"}"#;
+const POST: &str = r#"{"session_id":"bad-input","prompt_id":"p","cwd":"/tmp","hook_event_name":"PostToolUseFailure","tool_name":"Bash","tool_input":{"command":"false"},"tool_use_id":"t1","error":"Exit code 1"}"#;
 
 fn for_every_hook(stdin: &[u8], expect: &str) {
     let sandbox = Sandbox::new();
@@ -137,8 +137,14 @@ fn a_locked_db_fails_open_and_writes_nothing() {
     sandbox.case("budget-check", STOP).run().assert_silent();
     let holder = Connection::open(sandbox.db()).unwrap();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-    for hook in ["schema-guard", "budget-check"] {
-        let payload = if hook == "schema-guard" { PRE } else { STOP };
+    // Writers wait for the lock and give up; in WAL a reader (schema-guard allowing a call)
+    // is not blocked at all.
+    for hook in ["failure-classifier", "budget-check"] {
+        let payload = if hook == "failure-classifier" {
+            POST
+        } else {
+            STOP
+        };
         let line = sandbox.case(hook, payload).run().assert_fail_open(hook);
         assert!(line.contains("locked by another process"), "{line}");
     }

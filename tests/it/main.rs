@@ -7,5 +7,6 @@ mod bad_input;
 mod cli;
 mod config;
 mod fixtures;
+mod guard;
 mod registration;
 mod state;

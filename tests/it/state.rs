@@ -14,9 +14,9 @@ fn parallel_hook_processes_lose_no_event() {
             scope.spawn(move || {
                 for e in 0..events_each {
                     let payload = format!(
-                        r#"{{"session_id":"par","turn_id":"t","cwd":"/tmp","hook_event_name":"PreToolUse","model":"m","tool_name":"Bash","tool_input":{{"command":"echo {p}-{e}"}},"tool_use_id":"c{p}-{e}"}}"#
+                        r#"{{"session_id":"par","turn_id":"t","cwd":"/tmp","hook_event_name":"PostToolUse","model":"m","tool_name":"Bash","tool_input":{{"command":"echo {p}-{e}"}},"tool_response":"{p}-{e}\n","tool_use_id":"c{p}-{e}"}}"#
                     );
-                    sandbox.case("schema-guard", payload).run().assert_silent();
+                    sandbox.case("failure-classifier", payload).run().assert_silent();
                 }
             });
         }

@@ -52,6 +52,18 @@ check "unknown event"  fails_open patch-verifier '{"session_id":"s","hook_event_
 check "invalid UTF-8"  fails_open budget-check '\xff\xfe'             'not valid UTF-8'
 check "wrong event"    fails_open schema-guard '{"session_id":"s","hook_event_name":"Stop"}' 'ignored'
 
+# schema-guard refuses an editor: a deny in Claude's format, and recorded.
+deny_vim() {
+  local out
+  out=$(printf '%s\n' '{"session_id":"11111111-1111-4111-8111-111111111111","prompt_id":"p","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"vim notes.txt"},"tool_use_id":"v1"}' |
+    "$bin/schema-guard" 2>"$tmp/err")
+  printf '%s' "$out" | python3 -c 'import json,sys; o=json.load(sys.stdin)["hookSpecificOutput"]; assert o["permissionDecision"]=="deny" and o["permissionDecisionReason"].startswith("selfheal F2"), o' ||
+    { echo "  out=$out err=$(cat "$tmp/err")"; return 1; }
+}
+check "schema-guard denies vim" deny_vim
+
+# Recorded: PostToolUseFailure, PostToolBatch (1 call), patch-verifier's Edit, Stop, the vim
+# deny. An allowed PreToolUse is not recorded (schema-guard's allow path only reads).
 events() {
   local n
   n=$("$bin/selfheal" events --session 11111111-1111-4111-8111-111111111111 --json | wc -l)

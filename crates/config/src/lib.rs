@@ -208,12 +208,15 @@ impl Config {
                 profile = p;
             }
         }
-        let profile_layer = Layer::parse(&format!("profile {}", profile.name()), profile.source())?;
         let mut config = Config {
             profile,
             ..Config::default()
         };
-        profile_layer.apply(&mut config);
+        // The defaults are the balanced profile (a test keeps them equal): parse only the others.
+        if profile != Profile::Balanced {
+            Layer::parse(&format!("profile {}", profile.name()), profile.source())?
+                .apply(&mut config);
+        }
         for layer in &file_layers {
             layer.apply(&mut config);
             if let Some(path) = &layer.path {

@@ -125,6 +125,18 @@ impl Context {
         Ok(result?)
     }
 
+    /// Runs `f` in a read transaction: one consistent snapshot, no writes.
+    pub fn read<T>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>, &Context) -> Result<T, StateError>,
+    ) -> Result<T, HookError> {
+        self.store()?;
+        let mut store = self.store.take().expect("opened above");
+        let result = store.read(|tx| f(tx, self));
+        self.store = Some(store);
+        Ok(result?)
+    }
+
     /// Something the user should know that did not stop the hook (one stderr line each).
     pub fn warn(&mut self, message: impl Into<String>) {
         self.warnings.push(message.into());

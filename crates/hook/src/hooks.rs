@@ -1,12 +1,10 @@
-//! The four hook binaries: which events each acts on, and what it does with them.
-//!
-//! Until their own behaviour lands (schema-guard: issue B, failure-classifier: C,
-//! patch-verifier: D, budget-check: E) each records the events it is registered for and
-//! answers nothing.
+//! A hook binary's description, and the three whose own decisions are still to come
+//! (failure-classifier: issue C, patch-verifier: D, budget-check: E): until then each records
+//! the events it is registered for and answers nothing. schema-guard lives in `selfheal-guard`.
 
 use selfheal_protocol::{Dialect, HookEvent, HookInput, Response, ToolCall};
 
-use crate::{record_event, Context, HookError};
+use crate::{record_event, Context, HookError, Verdict};
 
 /// One hook binary.
 #[derive(Clone, Copy)]
@@ -26,14 +24,6 @@ impl Hook {
         self.events.contains(&event.name())
     }
 }
-
-pub const SCHEMA_GUARD: Hook = Hook {
-    name: "schema-guard",
-    summary: "PreToolUse: refuses malformed or out-of-scope tool calls before they run",
-    events: &["PreToolUse"],
-    applies: always,
-    decide: record_tool_event,
-};
 
 pub const FAILURE_CLASSIFIER: Hook = Hook {
     name: "failure-classifier",
@@ -67,7 +57,14 @@ fn tool_calls(ctx: &Context) -> Vec<ToolCall<'_>> {
 }
 
 fn record_tool_event(ctx: &mut Context) -> Result<Response, HookError> {
-    ctx.write(|tx, ctx| record_event(tx, ctx, "none", &tool_calls(ctx)))?;
+    ctx.write(|tx, ctx| {
+        let calls = tool_calls(ctx);
+        let ids = record_event(tx, ctx, &Verdict::NONE, &calls)?;
+        for (call, id) in calls.iter().zip(ids) {
+            crate::seen::record_seen(tx, ctx, call, Some(id))?;
+        }
+        Ok(())
+    })?;
     Ok(Response::proceed())
 }
 
@@ -82,6 +79,6 @@ fn is_edit(input: &HookInput, dialect: Dialect) -> bool {
 }
 
 fn record_session_event(ctx: &mut Context) -> Result<Response, HookError> {
-    ctx.write(|tx, ctx| record_event(tx, ctx, "none", &[]))?;
+    ctx.write(|tx, ctx| record_event(tx, ctx, &Verdict::NONE, &[]))?;
     Ok(Response::proceed())
 }

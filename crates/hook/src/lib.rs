@@ -12,9 +12,10 @@ mod context;
 mod hooks;
 mod record;
 mod runner;
+pub mod seen;
 
 pub use args::{parse_args, Args, ArgsOutcome};
 pub use context::{Context, Env, HookError};
-pub use hooks::{Hook, BUDGET_CHECK, FAILURE_CLASSIFIER, PATCH_VERIFIER, SCHEMA_GUARD};
-pub use record::{record_event, session_key};
+pub use hooks::{Hook, BUDGET_CHECK, FAILURE_CLASSIFIER, PATCH_VERIFIER};
+pub use record::{record_event, session_key, Verdict};
 pub use runner::{run, run_with, Io};

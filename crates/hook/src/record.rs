@@ -1,3 +1,4 @@
+use selfheal_model::{Action, Class};
 use selfheal_protocol::{Dialect, HookInput, ToolCall};
 use selfheal_state::{NewEvent, SessionKey, StateError, Tx};
 
@@ -7,13 +8,33 @@ pub fn session_key(dialect: Dialect, input: &HookInput) -> SessionKey {
     SessionKey::new(dialect.as_str(), input.session_id.clone())
 }
 
+/// What a hook made of an event, as recorded with it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Verdict<'a> {
+    /// `none`, `context`, `deny`, `block`, `halt` or `rewrite`.
+    pub decision: &'a str,
+    pub class: Option<Class>,
+    pub action: Option<Action>,
+    /// The line(s) that decided it, or the reason given.
+    pub evidence: Option<&'a str>,
+}
+
+impl Verdict<'_> {
+    pub const NONE: Verdict<'static> = Verdict {
+        decision: "none",
+        class: None,
+        action: None,
+        evidence: None,
+    };
+}
+
 /// Records the event (one row per tool call; a PostToolBatch gives one per call, other
-/// events one) and touches the session, inside the caller's transaction. `decision` is what
-/// the hook answered. Returns the ids of the rows written.
+/// events one) and touches the session, inside the caller's transaction. Returns the ids of
+/// the rows written.
 pub fn record_event(
     tx: &Tx<'_>,
     ctx: &Context,
-    decision: &str,
+    verdict: &Verdict<'_>,
     calls: &[ToolCall<'_>],
 ) -> Result<Vec<i64>, StateError> {
     let key = ctx.session_key();
@@ -26,7 +47,10 @@ pub fn record_event(
         hook: ctx.hook,
         hook_event_name: &ctx.input.hook_event_name,
         agent_id: ctx.input.agent_id.as_deref(),
-        decision,
+        decision: verdict.decision,
+        class: verdict.class,
+        action: verdict.action,
+        evidence: verdict.evidence.map(str::to_owned),
         ..NewEvent::default()
     };
     if calls.is_empty() {

@@ -10,4 +10,4 @@ mod policy;
 pub use action::Action;
 pub use budget::{Budget, BudgetLimits, BudgetUsage};
 pub use class::{Class, ParseClassError};
-pub use policy::{choose_action, Choice};
+pub use policy::{choose_action, exhausted_budgets, Choice};

@@ -53,6 +53,24 @@ pub struct Choice {
     pub consumes: Option<Budget>,
 }
 
+/// The budgets whose exhaustion ends the session's recovery: time or tokens spent, or every
+/// recovery budget (retries, replans, substitutions) used up. Empty while recovery may go on.
+pub fn exhausted_budgets(limits: &BudgetLimits, used: &BudgetUsage) -> Vec<Budget> {
+    let spent = |b: Budget| limits.remaining(used, b) == 0;
+    let session: Vec<Budget> = [Budget::LatencySecs, Budget::CostTokens]
+        .into_iter()
+        .filter(|b| spent(*b))
+        .collect();
+    if !session.is_empty() {
+        return session;
+    }
+    let recovery = [Budget::Retries, Budget::Replans, Budget::Substitutions];
+    if recovery.iter().all(|b| spent(*b)) {
+        return recovery.to_vec();
+    }
+    Vec::new()
+}
+
 /// The cheapest action that fits `class`, has budget left and was not already tried for this
 /// fault (`tried`). When the session's time or token budget is spent, only escalation and
 /// termination remain. `None` for `ok` and `task`.
@@ -164,6 +182,26 @@ mod tests {
         assert_eq!(
             pick(Class::F2, &used, &[Action::Escalate]),
             Some(Action::Terminate)
+        );
+    }
+
+    #[test]
+    fn exhaustion_is_time_or_tokens_or_every_recovery_budget() {
+        let mut used = BudgetUsage::default();
+        assert!(exhausted_budgets(&limits(), &used).is_empty());
+        used.set(Budget::Retries, 2);
+        used.set(Budget::Replans, 1);
+        assert!(
+            exhausted_budgets(&limits(), &used).is_empty(),
+            "substitutions left"
+        );
+        used.set(Budget::Substitutions, 1);
+        assert_eq!(exhausted_budgets(&limits(), &used).len(), 3);
+        let mut late = BudgetUsage::default();
+        late.set(Budget::CostTokens, 1_000_000);
+        assert_eq!(
+            exhausted_budgets(&limits(), &late),
+            vec![Budget::CostTokens]
         );
     }
 

@@ -93,9 +93,13 @@ impl Store {
         )
         .map_err(sql)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+        // No checkpoint tuning: each hook process is the first connection to open and the last
+        // to close, and the checkpoint SQLite runs on that close is what keeps the WAL from
+        // growing (a WAL index rebuilt by every opener forgets what was already copied back).
         // Per connection, no I/O. WAL is persistent and set once, at creation.
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")
+        conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(sql)?;
+
         let mut store = Store {
             conn,
             path: path.to_path_buf(),

@@ -66,9 +66,9 @@ fn decide(ctx: &mut Context) -> Result<Response, HookError> {
                     // Nothing in the session's state can refuse it: no store at all.
                     return Ok(Response::proceed());
                 }
-                let facts =
-                    ctx.read(|tx, ctx| session_facts(tx, ctx, &targets, &fingerprint, read_only))?;
-                stateful(ctx, &facts)
+                // No database yet: nothing recorded, nothing to refuse on.
+                ctx.read(|tx, ctx| session_facts(tx, ctx, &targets, &fingerprint, read_only))?
+                    .and_then(|facts| stateful(ctx, &facts))
             }
         }
     };

@@ -125,16 +125,17 @@ impl Context {
         Ok(result?)
     }
 
-    /// Runs `f` in a read transaction: one consistent snapshot, no writes.
+    /// Runs `f` in a read transaction on a read-only connection (no files created, no
+    /// checkpoint on close); `Ok(None)` when there is no database yet.
     pub fn read<T>(
         &mut self,
         f: impl FnOnce(&Tx<'_>, &Context) -> Result<T, StateError>,
-    ) -> Result<T, HookError> {
-        self.store()?;
-        let mut store = self.store.take().expect("opened above");
-        let result = store.read(|tx| f(tx, self));
-        self.store = Some(store);
-        Ok(result?)
+    ) -> Result<Option<T>, HookError> {
+        let path = default_db_path(&self.env)?;
+        let Some(mut store) = Store::open_read_only(&path)? else {
+            return Ok(None);
+        };
+        Ok(Some(store.read(|tx| f(tx, self))?))
     }
 
     /// Something the user should know that did not stop the hook (one stderr line each).

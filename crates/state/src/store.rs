@@ -112,6 +112,32 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an existing database for reading only: no file is created, no schema changed,
+    /// and closing it costs no checkpoint. `Ok(None)` when there is no database yet (nothing
+    /// recorded, so nothing to read). A database of another schema version reads as absent
+    /// too: the next writer brings it up to date.
+    pub fn open_read_only(path: &Path) -> Result<Option<Store>, StateError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let sql = |e| StateError::sqlite(path, e);
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+            recovered: None,
+        };
+        if store.user_version()? != schema::VERSION {
+            return Ok(None);
+        }
+        Ok(Some(store))
+    }
+
     fn user_version(&self) -> Result<i64, StateError> {
         self.conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))

@@ -349,3 +349,24 @@ fn the_wal_stays_small_across_many_short_lived_writers() {
     let wal = std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
     assert!(wal <= 64 * 4120, "WAL grew to {wal} bytes");
 }
+
+#[test]
+fn read_only_open_creates_nothing_and_sees_committed_rows() {
+    let tmp = TempDir::new("readonly");
+    let path = tmp.0.join("state.db");
+    assert!(Store::open_read_only(&path).unwrap().is_none());
+    assert!(!path.exists(), "a read never creates the database");
+    let mut writer = Store::open(&path).unwrap();
+    writer
+        .write(|tx| {
+            tx.touch_session(&key(), None, 30)?;
+            tx.add_budget(&key(), Budget::Retries, 2).map(drop)
+        })
+        .unwrap();
+    let mut reader = Store::open_read_only(&path).unwrap().unwrap();
+    let used = reader.read(|tx| tx.budget_usage(&key())).unwrap();
+    assert_eq!(used.get(Budget::Retries), 2);
+    assert!(reader
+        .write(|tx| tx.add_budget(&key(), Budget::Retries, 1))
+        .is_err());
+}

@@ -3,7 +3,7 @@
 
 use rusqlite::Connection;
 
-use crate::support::{euid, Case, Sandbox, HOOKS};
+use crate::support::{euid, Sandbox, HOOKS};
 
 const STOP: &str = r#"{"session_id":"bad-input","prompt_id":"p","cwd":"/tmp","hook_event_name":"Stop","stop_hook_active":false}"#;
 const POST: &str = r#"{"session_id":"bad-input","prompt_id":"p","cwd":"/tmp","hook_event_name":"PostToolUseFailure","tool_name":"Bash","tool_input":{"command":"false"},"tool_use_id":"t1","error":"Exit code 1"}"#;
@@ -157,12 +157,74 @@ fn a_locked_db_fails_open_and_writes_nothing() {
     );
 }
 
-/// File modes do not stop root: permission cases run the hook as `nobody` then.
-fn unprivileged(case: Case) -> Case {
-    if euid() == 0 {
-        case.run_as_uid(65534)
-    } else {
-        case
+/// A place where another user can run budget-check and reach its state: file modes do not stop
+/// root, so when the suite runs as root the permission cases run the hook as `nobody`, from a
+/// copy of the binary in a world-traversable directory (the checkout and /tmp may be private).
+struct Unprivileged {
+    dir: std::path::PathBuf,
+    uid: Option<u32>,
+}
+
+impl Unprivileged {
+    fn new(name: &str) -> Unprivileged {
+        let root = euid() == 0;
+        let base = if root {
+            std::path::PathBuf::from("/var/tmp")
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!("selfheal-it-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("state")).unwrap();
+        chmod(&dir, 0o755);
+        std::fs::copy(
+            crate::support::bin("budget-check"),
+            dir.join("budget-check"),
+        )
+        .unwrap();
+        chmod(&dir.join("budget-check"), 0o755);
+        Unprivileged {
+            dir,
+            uid: root.then_some(65534),
+        }
+    }
+
+    fn db(&self) -> std::path::PathBuf {
+        self.dir.join("state/state.db")
+    }
+
+    /// budget-check with `STOP` on stdin, as the unprivileged user.
+    fn run(&self) -> crate::support::Ran {
+        let mut command = std::process::Command::new(self.dir.join("budget-check"));
+        command
+            .env_clear()
+            .env("SELFHEAL_DB", self.db())
+            .env("HOME", &self.dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if let Some(uid) = self.uid {
+            use std::os::unix::process::CommandExt;
+            command.uid(uid).gid(uid);
+        }
+        let mut child = command.spawn().expect("spawn");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(STOP.as_bytes())
+            .unwrap();
+        crate::support::Ran {
+            output: child.wait_with_output().unwrap(),
+        }
+    }
+}
+
+impl Drop for Unprivileged {
+    fn drop(&mut self) {
+        chmod(&self.dir.join("state"), 0o755);
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -173,29 +235,38 @@ fn chmod(path: &std::path::Path, mode: u32) {
 
 #[test]
 fn a_read_only_state_directory_fails_open() {
-    let sandbox = Sandbox::new();
-    chmod(&sandbox.dir, 0o755);
-    let state = sandbox.db().parent().unwrap().to_path_buf();
-    std::fs::create_dir_all(&state).unwrap();
-    chmod(&state, 0o555);
-    let line = unprivileged(sandbox.case("budget-check", STOP))
-        .run()
-        .assert_fail_open("budget-check");
+    let place = Unprivileged::new("rodir");
+    // The user can reach and run it: with a writable directory the same run records.
+    chmod(&place.dir.join("state"), 0o777);
+    let ran = place.run();
+    assert!(
+        ran.output.stderr.is_empty(),
+        "precondition: {}",
+        ran.stderr()
+    );
+    std::fs::remove_file(place.db()).unwrap();
+    chmod(&place.dir.join("state"), 0o555);
+    let line = place.run().assert_fail_open("budget-check");
     assert!(line.contains("ermission denied"), "{line}");
-    assert!(!sandbox.db().exists());
+    assert!(!place.db().exists());
 }
 
 #[test]
 fn an_unreadable_db_fails_open() {
-    let sandbox = Sandbox::new();
-    chmod(&sandbox.dir, 0o755);
-    sandbox.case("budget-check", STOP).run().assert_silent();
-    chmod(sandbox.db().parent().unwrap(), 0o755);
-    chmod(&sandbox.db(), 0o000);
-    let line = unprivileged(sandbox.case("budget-check", STOP))
-        .run()
-        .assert_fail_open("budget-check");
-    assert!(line.contains("state database"), "{line}");
+    let place = Unprivileged::new("unreadable");
+    chmod(&place.dir.join("state"), 0o777);
+    let ran = place.run();
+    assert!(
+        ran.output.stderr.is_empty(),
+        "precondition: {}",
+        ran.stderr()
+    );
+    chmod(&place.db(), 0o000);
+    let line = place.run().assert_fail_open("budget-check");
+    assert!(
+        line.contains("cannot be opened: Permission denied"),
+        "{line}"
+    );
 }
 
 #[test]

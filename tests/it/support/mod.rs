@@ -67,7 +67,6 @@ impl Sandbox {
                 ("SELFHEAL_DB".into(), self.db().display().to_string()),
                 ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
             ],
-            uid: None,
         }
     }
 
@@ -116,7 +115,6 @@ pub struct Case {
     args: Vec<String>,
     stdin: Vec<u8>,
     env: Vec<(String, String)>,
-    uid: Option<u32>,
 }
 
 impl Case {
@@ -131,13 +129,6 @@ impl Case {
         self
     }
 
-    /// Runs as another user (for permission tests when the suite runs as root, whom file
-    /// modes do not stop).
-    pub fn run_as_uid(mut self, uid: u32) -> Case {
-        self.uid = Some(uid);
-        self
-    }
-
     pub fn run(self) -> Ran {
         let mut command = Command::new(&self.program);
         command
@@ -147,10 +138,6 @@ impl Case {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        if let Some(uid) = self.uid {
-            use std::os::unix::process::CommandExt;
-            command.uid(uid).gid(uid);
-        }
         let mut child = command.spawn().expect("spawn");
         let mut stdin = child.stdin.take().unwrap();
         let payload = self.stdin;

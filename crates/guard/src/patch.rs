@@ -79,13 +79,7 @@ pub fn check(text: &str, cwd: &Path) -> Option<Refusal> {
 /// Every path the patch writes, deletes or moves to.
 pub fn paths(text: &str) -> Vec<String> {
     selfheal_patch::parse(text)
-        .map(|p| {
-            p.ops
-                .iter()
-                .flat_map(|op| op.paths())
-                .map(str::to_owned)
-                .collect()
-        })
+        .map(|p| p.paths().into_iter().map(str::to_owned).collect())
         .unwrap_or_default()
 }
 

@@ -42,13 +42,7 @@ pub fn files_touched(call: &ToolCall<'_>) -> Vec<String> {
             vec![file_path.to_owned()]
         }
         (ToolKind::Patch, ToolArgs::Patch { patch }) => selfheal_patch::parse(patch)
-            .map(|p| {
-                p.ops
-                    .iter()
-                    .flat_map(|op| op.paths())
-                    .map(str::to_owned)
-                    .collect()
-            })
+            .map(|p| p.paths().into_iter().map(str::to_owned).collect())
             .unwrap_or_default(),
         _ => Vec::new(),
     }

@@ -90,15 +90,8 @@ fn read_only(l: &Layer<'_>) -> bool {
             !o.flag('s', "set") && o.pos.iter().all(|w| w.text.starts_with('+'))
         }
         "uniq" => Opts::parse(args, "fsw", "", false).pos.len() <= 1,
-        "sort" => {
-            let o = Opts::parse(
-                args,
-                "kotST",
-                "key output field-separator buffer-size temporary-directory",
-                false,
-            );
-            !o.flag('o', "output")
-        }
+        // `sort -o FILE` is a write target, which `is_read_only` checks apart.
+        "sort" => true,
         "xxd" => Opts::parse(args, "cglnos", "", false).pos.len() <= 1,
         "yq" => !args.iter().any(|w| {
             w.text == "-i"

@@ -16,6 +16,9 @@ use selfheal_state::{StateError, Tx};
 
 pub use scope::Scope;
 
+/// A Codex patch as parsed from the call.
+type ParsedPatch = Result<selfheal_patch::Patch, selfheal_patch::ParseError>;
+
 pub const HOOK: Hook = Hook {
     name: "schema-guard",
     summary: "PreToolUse: refuses malformed or out-of-scope tool calls before they run",
@@ -56,10 +59,16 @@ fn decide(ctx: &mut Context) -> Result<Response, HookError> {
         let Some(call) = ctx.input.tool_call(ctx.dialect) else {
             return Ok(Response::proceed());
         };
-        match stateless(ctx, &call) {
+        // A patch is parsed once, for every check that needs it.
+        let patch = match call.args() {
+            ToolArgs::Patch { patch } => Some(selfheal_patch::parse(patch)),
+            _ => None,
+        };
+        let patch = patch.as_ref();
+        match stateless(ctx, &call, patch) {
             Some(refusal) => Some(refusal),
             None => {
-                let targets = edit_targets(ctx, &call);
+                let targets = edit_targets(ctx, &call, patch);
                 let read_only = is_read_only(&call);
                 let fingerprint = call.fingerprint();
                 if read_only && targets.is_empty() {
@@ -91,7 +100,7 @@ fn decide(ctx: &mut Context) -> Result<Response, HookError> {
 }
 
 /// Checks that need nothing but the call, the disk and the config.
-fn stateless(ctx: &Context, call: &ToolCall<'_>) -> Option<Refusal> {
+fn stateless(ctx: &Context, call: &ToolCall<'_>, patch: Option<&ParsedPatch>) -> Option<Refusal> {
     let cwd = ctx
         .input
         .cwd
@@ -119,23 +128,23 @@ fn stateless(ctx: &Context, call: &ToolCall<'_>) -> Option<Refusal> {
                 ));
             }
         }
-        ToolArgs::Patch { patch } => {
-            if let Some(refusal) = patch::check(patch, &cwd) {
+        ToolArgs::Patch { .. } => {
+            if let Some(refusal) = patch.and_then(|p| patch::check(p, &cwd)) {
                 return Some(refusal);
             }
         }
         _ => {}
     }
-    scope_refusal(ctx, call, &cwd)
+    scope_refusal(ctx, call, patch, &cwd)
 }
 
 /// Every path the call would write, as written in it.
-fn write_targets(call: &ToolCall<'_>) -> Vec<String> {
+fn write_targets(call: &ToolCall<'_>, patch: Option<&ParsedPatch>) -> Vec<String> {
     match call.args() {
         ToolArgs::Edit { file_path, .. } | ToolArgs::Write { file_path, .. } => {
             vec![file_path.to_owned()]
         }
-        ToolArgs::Patch { patch } => patch::paths(patch),
+        ToolArgs::Patch { .. } => patch.map(patch::paths).unwrap_or_default(),
         ToolArgs::Shell { command } => selfheal_shell::write_targets(command)
             .into_iter()
             .map(|t| t.path)
@@ -144,7 +153,12 @@ fn write_targets(call: &ToolCall<'_>) -> Vec<String> {
     }
 }
 
-fn scope_refusal(ctx: &Context, call: &ToolCall<'_>, cwd: &Path) -> Option<Refusal> {
+fn scope_refusal(
+    ctx: &Context,
+    call: &ToolCall<'_>,
+    patch: Option<&ParsedPatch>,
+    cwd: &Path,
+) -> Option<Refusal> {
     let config = &ctx.config;
     if config.scope_allow.is_empty() && config.scope_deny.is_empty() {
         return None;
@@ -155,7 +169,7 @@ fn scope_refusal(ctx: &Context, call: &ToolCall<'_>, cwd: &Path) -> Option<Refus
         .unwrap_or_else(|| cwd.to_path_buf());
     let home = ctx.env("HOME").map(PathBuf::from);
     let scope = Scope::new(&config.scope_allow, &config.scope_deny, &root, home);
-    let reasons: Vec<String> = write_targets(call)
+    let reasons: Vec<String> = write_targets(call, patch)
         .iter()
         .filter_map(|target| scope.check(target, cwd).err())
         .collect();
@@ -175,12 +189,12 @@ fn scope_refusal(ctx: &Context, call: &ToolCall<'_>, cwd: &Path) -> Option<Refus
 
 /// Files an edit tool would change, resolved, for the staleness check. Shell writes are left
 /// out: a shell command does not claim to know the file's content.
-fn edit_targets(ctx: &Context, call: &ToolCall<'_>) -> Vec<PathBuf> {
+fn edit_targets(ctx: &Context, call: &ToolCall<'_>, patch: Option<&ParsedPatch>) -> Vec<PathBuf> {
     let raw = match call.args() {
         ToolArgs::Edit { file_path, .. } | ToolArgs::Write { file_path, .. } => {
             vec![file_path.to_owned()]
         }
-        ToolArgs::Patch { patch } => patch::existing_targets(patch),
+        ToolArgs::Patch { .. } => patch.map(patch::existing_targets).unwrap_or_default(),
         _ => Vec::new(),
     };
     raw.iter()

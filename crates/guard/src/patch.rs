@@ -5,14 +5,14 @@
 use std::path::Path;
 
 use selfheal_model::{Action, Class};
-use selfheal_patch::FileOp;
+use selfheal_patch::{FileOp, ParseError, Patch};
 
 use crate::Refusal;
 
 /// The refusal for a patch that Codex would reject or misapply, if any. Paths are relative to
 /// `cwd`, as Codex reads them.
-pub fn check(text: &str, cwd: &Path) -> Option<Refusal> {
-    let patch = match selfheal_patch::parse(text) {
+pub fn check(parsed: &Result<Patch, ParseError>, cwd: &Path) -> Option<Refusal> {
+    let patch = match parsed {
         Ok(patch) => patch,
         Err(e) => {
             return Some(Refusal::new(
@@ -76,16 +76,19 @@ pub fn check(text: &str, cwd: &Path) -> Option<Refusal> {
     None
 }
 
-/// Every path the patch writes, deletes or moves to.
-pub fn paths(text: &str) -> Vec<String> {
-    selfheal_patch::parse(text)
+/// Every path the patch writes, deletes or moves to; none for a patch that did not parse
+/// (it is refused for that).
+pub fn paths(parsed: &Result<Patch, ParseError>) -> Vec<String> {
+    parsed
+        .as_ref()
         .map(|p| p.paths().into_iter().map(str::to_owned).collect())
         .unwrap_or_default()
 }
 
 /// The existing files the patch changes (Update and Delete), whose staleness matters.
-pub fn existing_targets(text: &str) -> Vec<String> {
-    selfheal_patch::parse(text)
+pub fn existing_targets(parsed: &Result<Patch, ParseError>) -> Vec<String> {
+    parsed
+        .as_ref()
         .map(|p| {
             p.ops
                 .iter()

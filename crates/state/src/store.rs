@@ -86,25 +86,15 @@ impl Store {
                 Err(e) => return Err(io(e)),
             }
         }
-        let sql = |e| StateError::sqlite(path, e);
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sql)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
-        // No checkpoint tuning: each hook process is the first connection to open and the last
-        // to close, and the checkpoint SQLite runs on that close is what keeps the WAL from
-        // growing (a WAL index rebuilt by every opener forgets what was already copied back).
-        // Per connection, no I/O. WAL is persistent and set once, at creation.
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(sql)?;
-
-        let mut store = Store {
-            conn,
-            path: path.to_path_buf(),
-            recovered: None,
-        };
+        let mut store = Store::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        // Per connection, no I/O; WAL itself is persistent and set once, at creation. No
+        // checkpoint tuning: each hook process is the first connection to open and the last to
+        // close, and the checkpoint SQLite runs on that close keeps the WAL from growing (a WAL
+        // index rebuilt by every opener forgets what was already copied back).
+        store
+            .conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| StateError::sqlite(path, e))?;
         let version = store.user_version()?;
         if version != schema::VERSION {
             store.migrate(version)?;
@@ -120,22 +110,24 @@ impl Store {
         if !path.exists() {
             return Ok(None);
         }
-        let sql = |e| StateError::sqlite(path, e);
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sql)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
-        let store = Store {
-            conn,
-            path: path.to_path_buf(),
-            recovered: None,
-        };
+        let store = Store::connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         if store.user_version()? != schema::VERSION {
             return Ok(None);
         }
         Ok(Some(store))
+    }
+
+    /// A connection with the busy timeout every hook relies on.
+    fn connect(path: &Path, mode: OpenFlags) -> Result<Store, StateError> {
+        let sql = |e| StateError::sqlite(path, e);
+        let conn = Connection::open_with_flags(path, mode | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(sql)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            recovered: None,
+        })
     }
 
     fn user_version(&self) -> Result<i64, StateError> {

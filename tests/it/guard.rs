@@ -38,6 +38,8 @@ struct GuardCase {
     expect: String,
     reason: Option<String>,
     class: Option<String>,
+    /// For an allowed call: a substring of the one warning on stderr (none when unset).
+    warning: Option<String>,
 }
 
 fn both() -> String {
@@ -167,7 +169,11 @@ fn run_case(case: &GuardCase, client: &str) -> Result<(), String> {
     }
     match case.expect.as_str() {
         "allow" => {
-            if !ran.output.stdout.is_empty() || !ran.output.stderr.is_empty() {
+            let stderr_ok = match &case.warning {
+                Some(want) => ran.stderr().lines().count() == 1 && ran.stderr().contains(want),
+                None => ran.output.stderr.is_empty(),
+            };
+            if !ran.output.stdout.is_empty() || !stderr_ok {
                 return Err(format!(
                     "want allow, got {} / {}",
                     ran.stdout(),

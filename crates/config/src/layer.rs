@@ -1,5 +1,6 @@
 //! One configuration file, parsed and checked on its own so that errors point into it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use selfheal_model::{Budget, Class};
@@ -20,6 +21,7 @@ struct Raw {
     escalate: Option<RawEscalate>,
     classifier: Option<RawClassifier>,
     state: Option<RawState>,
+    mcp: Option<RawMcp>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +84,12 @@ struct RawState {
     retention_days: Option<u64>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMcp {
+    schemas: Option<BTreeMap<String, Spanned<String>>>,
+}
+
 /// `"cargo test --quiet"` (split on white space, no quoting) or `["sh", "-c", "…"]`.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
@@ -106,6 +114,8 @@ pub(crate) struct Layer {
     escalate_timeout_secs: Option<u64>,
     classifier_rules: Vec<ClassifierRule>,
     retention_days: Option<u64>,
+    /// As written; relative paths are made relative to the file's directory by `read`.
+    mcp_schemas: BTreeMap<String, PathBuf>,
 }
 
 impl Layer {
@@ -114,6 +124,13 @@ impl Layer {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError::new(&name, None, None, format!("cannot read: {e}")))?;
         let mut layer = Layer::parse(&name, &text)?;
+        // A schema path is relative to the directory of the file that names it.
+        let dir = path.parent().unwrap_or(Path::new(""));
+        for schema in layer.mcp_schemas.values_mut() {
+            if schema.is_relative() {
+                *schema = dir.join(&*schema);
+            }
+        }
         layer.path = Some(path.to_path_buf());
         Ok(layer)
     }
@@ -211,6 +228,23 @@ impl Layer {
         if let Some(s) = raw.state {
             layer.retention_days = s.retention_days;
         }
+        for (tool, path) in raw.mcp.and_then(|m| m.schemas).unwrap_or_default() {
+            if !is_mcp_tool(&tool) {
+                return Err(err(
+                    path.span(),
+                    format!("`{tool}` is not an MCP tool name (expected mcp__<server>__<tool>)"),
+                ));
+            }
+            if path.get_ref().trim().is_empty() {
+                return Err(err(
+                    path.span(),
+                    "a schema file path must not be empty".into(),
+                ));
+            }
+            layer
+                .mcp_schemas
+                .insert(tool, PathBuf::from(path.into_inner()));
+        }
         Ok(layer)
     }
 
@@ -235,7 +269,20 @@ impl Layer {
             .classifier_rules
             .extend(self.classifier_rules.iter().cloned());
         set(&mut config.retention_days, self.retention_days);
+        // Per tool: a later layer's schema for the same tool wins.
+        config.mcp_schemas.extend(
+            self.mcp_schemas
+                .iter()
+                .map(|(tool, path)| (tool.clone(), path.clone())),
+        );
     }
+}
+
+/// `mcp__<server>__<tool>`, both parts non-empty.
+fn is_mcp_tool(name: &str) -> bool {
+    name.strip_prefix("mcp__")
+        .and_then(|rest| rest.split_once("__"))
+        .is_some_and(|(server, tool)| !server.is_empty() && !tool.is_empty())
 }
 
 fn set<T>(slot: &mut T, value: Option<T>) {

@@ -7,6 +7,7 @@
 mod error;
 mod layer;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use selfheal_model::{Budget, BudgetLimits, Class};
@@ -76,6 +77,10 @@ pub struct Config {
     pub escalate_timeout_secs: u64,
     pub classifier_rules: Vec<ClassifierRule>,
     pub retention_days: u64,
+    /// `[mcp.schemas]`: MCP tool name (`mcp__<server>__<tool>`) → the JSON Schema file its
+    /// arguments must match. Relative paths are resolved against the directory of the config
+    /// file that names them; the files are read only when schema-guard sees such a call.
+    pub mcp_schemas: BTreeMap<String, PathBuf>,
     /// The files that were read, lowest layer first.
     pub files: Vec<PathBuf>,
 }
@@ -107,6 +112,7 @@ impl Default for Config {
             escalate_timeout_secs: 10,
             classifier_rules: Vec::new(),
             retention_days: 30,
+            mcp_schemas: BTreeMap::new(),
             files: Vec::new(),
         }
     }

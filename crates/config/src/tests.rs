@@ -160,3 +160,80 @@ fn a_missing_explicit_file_is_an_error() {
     let e = Config::load(&files).unwrap_err();
     assert!(e.message.contains("does not exist"));
 }
+
+#[test]
+fn mcp_schemas_are_checked_and_located() {
+    let config = Config::from_sources(&[(
+        "x",
+        "[mcp.schemas]\n\"mcp__github__create_issue\" = \"/abs/issue.json\"\n",
+    )])
+    .unwrap();
+    assert_eq!(
+        config.mcp_schemas.get("mcp__github__create_issue"),
+        Some(&PathBuf::from("/abs/issue.json"))
+    );
+    assert!(Config::default().mcp_schemas.is_empty());
+
+    let e = error("[mcp.schemas]\n\"Bash\" = \"bash.json\"\n");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(2), Some("mcp.schemas.Bash"))
+    );
+    assert!(e.message.contains("not an MCP tool name"), "{}", e.message);
+    for bad in ["mcp__server", "mcp____tool", "mcp__server__"] {
+        let e = error(&format!("[mcp.schemas]\n\"{bad}\" = \"s.json\"\n"));
+        assert_eq!(e.line, Some(2), "{bad}");
+    }
+    let e = error("[mcp.schemas]\nmcp__a__b = \"\"\n");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(2), Some("mcp.schemas.mcp__a__b"))
+    );
+    let e = error("[mcp.schemas]\nmcp__a__b = 3\n");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(2), Some("mcp.schemas.mcp__a__b"))
+    );
+    let e = error("[mcp]\nschema = {}\n");
+    assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("mcp.schema")));
+    assert!(e.message.contains("unknown field"), "{}", e.message);
+}
+
+#[test]
+fn mcp_schema_paths_are_relative_to_their_file_and_add_up_across_layers() {
+    let root = std::env::temp_dir().join(format!("selfheal-config-mcp-{}", std::process::id()));
+    let user_dir = root.join("home/.config/selfheal");
+    let project = root.join("repo");
+    std::fs::create_dir_all(&user_dir).unwrap();
+    std::fs::create_dir_all(project.join(".git")).unwrap();
+    let user = user_dir.join("config.toml");
+    std::fs::write(
+        &user,
+        "[mcp.schemas]\nmcp__gh__issue = \"schemas/issue.json\"\nmcp__gh__pr = \"/abs/pr.json\"\n\
+         mcp__db__query = \"q.json\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.join(".selfheal.toml"),
+        "[mcp.schemas]\nmcp__db__query = \"../shared/query.json\"\n",
+    )
+    .unwrap();
+    let files = ConfigFiles {
+        user: Some(user),
+        project: Some(project.join(".selfheal.toml")),
+        explicit: None,
+    };
+    let config = Config::load(&files).unwrap();
+    let want: Vec<(&str, PathBuf)> = vec![
+        ("mcp__db__query", project.join("../shared/query.json")),
+        ("mcp__gh__issue", user_dir.join("schemas/issue.json")),
+        ("mcp__gh__pr", PathBuf::from("/abs/pr.json")),
+    ];
+    let got: Vec<(&str, PathBuf)> = config
+        .mcp_schemas
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    assert_eq!(got, want);
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -3,6 +3,7 @@
 //! change so that the next call succeeds.
 
 mod glob;
+mod mcp;
 mod patch;
 mod scope;
 
@@ -55,6 +56,8 @@ impl Refusal {
 }
 
 fn decide(ctx: &mut Context) -> Result<Response, HookError> {
+    // What the checks could not do (an unusable MCP schema); said on stderr, never blocking.
+    let mut warnings = Vec::new();
     let refusal = {
         let Some(call) = ctx.input.tool_call(ctx.dialect) else {
             return Ok(Response::proceed());
@@ -65,12 +68,15 @@ fn decide(ctx: &mut Context) -> Result<Response, HookError> {
             _ => None,
         };
         let patch = patch.as_ref();
-        match stateless(ctx, &call, patch) {
+        match stateless(ctx, &call, patch, &mut warnings) {
             Some(refusal) => Some(refusal),
             None => {
                 let targets = edit_targets(ctx, &call, patch);
                 let read_only = is_read_only(&call);
                 let fingerprint = call.fingerprint();
+                for w in warnings.drain(..) {
+                    ctx.warn(w);
+                }
                 if read_only && targets.is_empty() {
                     // Nothing in the session's state can refuse it: no store at all.
                     return Ok(Response::proceed());
@@ -81,6 +87,9 @@ fn decide(ctx: &mut Context) -> Result<Response, HookError> {
             }
         }
     };
+    for w in warnings {
+        ctx.warn(w);
+    }
     let Some(refusal) = refusal else {
         return Ok(Response::proceed());
     };
@@ -99,8 +108,22 @@ fn decide(ctx: &mut Context) -> Result<Response, HookError> {
     Ok(Response::new(selfheal_protocol::Verdict::Deny(message)))
 }
 
-/// Checks that need nothing but the call, the disk and the config.
-fn stateless(ctx: &Context, call: &ToolCall<'_>, patch: Option<&ParsedPatch>) -> Option<Refusal> {
+/// Checks that need nothing but the call, the disk and the config. A check that cannot be
+/// made says why in `warnings` and lets the call through.
+fn stateless(
+    ctx: &Context,
+    call: &ToolCall<'_>,
+    patch: Option<&ParsedPatch>,
+    warnings: &mut Vec<String>,
+) -> Option<Refusal> {
+    // Only a tool named in `[mcp.schemas]` costs anything: its schema is read for its call.
+    if let Some(file) = ctx.config.mcp_schemas.get(call.name) {
+        match mcp::check(call.name, file, call.input) {
+            Ok(Some(refusal)) => return Some(refusal),
+            Ok(None) => {}
+            Err(warning) => warnings.push(warning),
+        }
+    }
     let cwd = ctx
         .input
         .cwd

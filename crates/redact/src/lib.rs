@@ -1,0 +1,540 @@
+//! Redacts secrets — API keys, tokens, passwords, private keys — from text before selfheal
+//! stores it or shows it to an agent.
+//!
+//! [`redact`] runs in a hook process on every tool output, so it is built for the usual case
+//! where there is nothing to find. One pass over the bytes finds the lines that hold a marker
+//! some rule needs (`ghp_`, `://`, a name like `token` followed by `=`, ...); only those lines
+//! are matched, and only against the rules whose marker they hold, so a rule's regex is
+//! compiled only once a line needs it. Clean text comes back borrowed. Private keys span
+//! lines and are looked for in the whole text, only when it contains `PRIVATE KEY`.
+//!
+//! A secret is replaced by `[REDACTED:<kind>]`; what names it is kept (`GITHUB_TOKEN=`,
+//! `"api_key": "`, `Authorization: Bearer `, the user and host of a URL). Kinds:
+//! `private-key`, `aws-access-key`, `aws-secret-key`, `github-token`, `gitlab-token`,
+//! `slack-token`, `anthropic-key`, `openai-key`, `stripe-key`, `google-api-key`,
+//! `npm-token`, `jwt`, `password`, `basic-auth`, `bearer-token`, `secret`.
+
+mod scan;
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use regex::bytes::{Captures, Match, Regex};
+
+/// Returns `text` with every secret found replaced by `[REDACTED:<kind>]`, borrowed when
+/// there was none. Redacting redacted text changes nothing.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    let mut text = Cow::Borrowed(text);
+    for rule in &KEY_RULES {
+        // Checked before each: the first rule usually leaves nothing for the second.
+        if text.contains("PRIVATE KEY") {
+            if let Some(changed) = rule.apply(&text, &mut Vec::new()) {
+                text = Cow::Owned(changed);
+            }
+        }
+    }
+    match redact_lines(&text) {
+        Some(changed) => Cow::Owned(changed),
+        None => text,
+    }
+}
+
+/// Applies the line rules to the lines that have their markers.
+fn redact_lines(text: &str) -> Option<String> {
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut folded = Vec::new();
+    for (range, marks) in scan::marked_lines(text.as_bytes()) {
+        let mut line = Cow::Borrowed(&text[range.clone()]);
+        for rule in &LINE_RULES {
+            if rule.needs & marks != 0 {
+                if let Some(changed) = rule.apply(&line, &mut folded) {
+                    line = Cow::Owned(changed);
+                }
+            }
+        }
+        if let Cow::Owned(line) = line {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 64));
+            out.push_str(&text[copied..range.start]);
+            out.push_str(&line);
+            copied = range.end;
+        }
+    }
+    let mut out = out?;
+    out.push_str(&text[copied..]);
+    Some(out)
+}
+
+const PLACEHOLDER: &str = "[REDACTED:";
+const PASSWORD: &str = "password";
+const SECRET: &str = "secret";
+
+/// One shape of secret. The secret is the last capture group that took part in the match
+/// (the whole match when the pattern has no group); what comes before it is kept.
+struct Rule {
+    /// Scan markers, any of which the pattern needs.
+    needs: u32,
+    pattern: &'static str,
+    /// The pattern is in lower case and matched against the text in lower case: the same
+    /// as ASCII `(?i)`, without the case-insensitive literals that make compiling slow.
+    fold: bool,
+    judge: Judge,
+    regex: OnceLock<Regex>,
+}
+
+enum Judge {
+    Always(&'static str),
+    /// Only if it mixes upper case, lower case and digits, as random keys do and
+    /// kebab-case names (`sk-cluster-east-2`) do not.
+    Random(&'static str),
+    /// Decided from the match and the text it is in; `None` keeps the match.
+    With(fn(&Captures<'_>, &str) -> Option<&'static str>),
+}
+
+impl Rule {
+    const fn new(needs: u32, pattern: &'static str, judge: Judge) -> Self {
+        Rule {
+            needs,
+            pattern,
+            fold: false,
+            judge,
+            regex: OnceLock::new(),
+        }
+    }
+
+    const fn folded(needs: u32, pattern: &'static str, judge: Judge) -> Self {
+        Rule {
+            needs,
+            pattern,
+            fold: true,
+            judge,
+            regex: OnceLock::new(),
+        }
+    }
+
+    fn regex(&self) -> &Regex {
+        self.regex
+            .get_or_init(|| Regex::new(self.pattern).expect("redaction patterns are valid"))
+    }
+
+    /// `text` with this rule's secrets replaced, or `None` when there were none. `folded`
+    /// is a buffer for the lower-case text.
+    fn apply(&self, text: &str, folded: &mut Vec<u8>) -> Option<String> {
+        let haystack = if self.fold {
+            folded.clear();
+            folded.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+            &folded[..]
+        } else {
+            text.as_bytes()
+        };
+        let mut out: Option<String> = None;
+        let mut copied = 0;
+        for caps in self.regex().captures_iter(haystack) {
+            let Some(secret) = secret(&caps) else {
+                continue;
+            };
+            let Some(value) = text_of(text, Some(secret)) else {
+                continue;
+            };
+            if value.starts_with(PLACEHOLDER) {
+                continue;
+            }
+            let kind = match self.judge {
+                Judge::Always(kind) => kind,
+                Judge::Random(kind) if is_random(value) => kind,
+                Judge::Random(_) => continue,
+                Judge::With(judge) => match judge(&caps, text) {
+                    Some(kind) => kind,
+                    None => continue,
+                },
+            };
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 32));
+            out.push_str(&text[copied..secret.start()]);
+            out.push_str(PLACEHOLDER);
+            out.push_str(kind);
+            out.push(']');
+            copied = secret.end();
+        }
+        let mut out = out?;
+        out.push_str(&text[copied..]);
+        Some(out)
+    }
+}
+
+/// The secret: the last capture group that took part in the match, or the whole match.
+fn secret<'h>(caps: &Captures<'h>) -> Option<Match<'h>> {
+    caps.iter().skip(1).flatten().last().or_else(|| caps.get(0))
+}
+
+/// A match as text; `None` if it cuts a character, as ASCII-only patterns could.
+fn text_of<'t>(text: &'t str, m: Option<Match<'_>>) -> Option<&'t str> {
+    text.get(m?.range())
+}
+
+fn secret_of<'t>(caps: &Captures<'_>, text: &'t str) -> &'t str {
+    text_of(text, secret(caps)).unwrap_or_default()
+}
+
+/// PEM private keys, which span lines.
+static KEY_RULES: [Rule; 2] = [
+    // Through the END line, or to the end of the text (the rest was cut off).
+    Rule::new(
+        0,
+        r"(?-u)-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?s:.*?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|.*)",
+        Judge::Always("private-key"),
+    ),
+    // The end of a key whose BEGIN was cut off (the tail of a truncated output).
+    Rule::new(
+        0,
+        r"(?-u)(?m)(?:^[A-Za-z0-9+/=]+\r?\n)+-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----",
+        Judge::Always("private-key"),
+    ),
+];
+
+/// The rules that match within a line, in the order they run: a rule sees the output of
+/// those before it, so the specific shapes come first and name the secret; the generic ones
+/// then skip placeholders.
+static LINE_RULES: [Rule; 18] = [
+    Rule::new(
+        scan::AWS,
+        r"(?-u)\b(?:AKIA|ASIA)[A-Z0-9]{16}\b",
+        Judge::Always("aws-access-key"),
+    ),
+    Rule::new(
+        scan::GITHUB,
+        r"(?-u)\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
+        Judge::Always("github-token"),
+    ),
+    Rule::new(
+        scan::GITLAB,
+        r"(?-u)\bgl(?:pat|dt|rt|ptt)-[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9_-]+)*",
+        Judge::Always("gitlab-token"),
+    ),
+    Rule::new(
+        scan::SLACK,
+        r"(?-u)\bxox[abeoprs]-[A-Za-z0-9-]{10,}",
+        Judge::With(slack),
+    ),
+    Rule::new(
+        scan::SK_DASH,
+        r"(?-u)\bsk-ant-[A-Za-z0-9_-]{20,}",
+        Judge::Always("anthropic-key"),
+    ),
+    Rule::new(
+        scan::SK_DASH,
+        r"(?-u)\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}",
+        Judge::Random("openai-key"),
+    ),
+    Rule::new(
+        scan::STRIPE,
+        r"(?-u)\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}",
+        Judge::Always("stripe-key"),
+    ),
+    Rule::new(
+        scan::GOOGLE,
+        r"(?-u)\bAIza[0-9A-Za-z_-]{35}",
+        Judge::Always("google-api-key"),
+    ),
+    Rule::new(
+        scan::NPM,
+        r"(?-u)\bnpm_[A-Za-z0-9]{36,}",
+        Judge::Always("npm-token"),
+    ),
+    Rule::new(
+        scan::JWT,
+        r"(?-u)\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*",
+        Judge::Always("jwt"),
+    ),
+    // scheme://user:password@host
+    Rule::folded(
+        scan::URL,
+        r#"(?-u)\b[a-z][a-z0-9+.-]*://[^\s:/?#@"'<>\[\]]*:([^\s/?#@"'<>]+)@"#,
+        Judge::With(stated),
+    ),
+    Rule::new(
+        scan::CURL,
+        r#"(?-u)\bcurl[ \t].*?[ \t](?:-u[ \t]*|--user[ \t=]+)["']?[^\s:"']+:([^\s"']+)"#,
+        Judge::With(stated),
+    ),
+    Rule::new(
+        scan::LOGIN,
+        r#"(?-u)\b(?:docker|podman|nerdctl|buildah|helm[ \t]+registry)[ \t]+login[ \t].*?[ \t](?:-p|--password)(?:[ \t]+|=)(?:["']([^"'\r\n]+)["']|([^\s"']+))"#,
+        Judge::With(stated),
+    ),
+    // ~/.netrc: `machine h login u password p`, or `password p` on a line of its own.
+    Rule::new(
+        scan::SPACED,
+        r"(?-u)\bmachine[ \t].*?[ \t]password[ \t]+(\S+)|^[ \t]*password[ \t]+(\S+)[ \t]*\r?$",
+        Judge::With(netrc),
+    ),
+    Rule::folded(
+        scan::ASSIGN,
+        r#"(?-u)\b(?:proxy-)?authorization\\?["']?[ \t]*[:=][ \t]*\\?["']?(?:(bearer|basic|token|negotiate|ntlm|apikey|key)[ \t]+)?([^\s"'\\,;]+)"#,
+        Judge::With(authorization),
+    ),
+    Rule::folded(
+        scan::BEARER,
+        r"(?-u)\bbearer[ \t]+([a-z0-9._~+/-]+=*)",
+        Judge::With(bearer),
+    ),
+    // `--password hunter2`: a flag and its value, separated by a space.
+    Rule::folded(
+        scan::SPACED,
+        r#"(?-u)(?:^|[ \t])--((?:[a-z0-9]+-)*(?:pass(?:w(?:or)?d)?|token|secret|api-?key|private-key|credentials?|auth))[ \t]+(?:(["'])([^"'\r\n]+)["']|([^\s"'`|;&<>()]+))"#,
+        Judge::With(flag),
+    ),
+    // `NAME=value`, `name: value`, `"name": "value"`, `'name' => 'value'`, where the name
+    // ends in a secret-ish word.
+    Rule::folded(
+        scan::ASSIGN,
+        r#"(?-u)(?P<name>(?:secret|token|pass(?:w(?:or)?d)?|pwd|api[_-]?key|private[_-]?key|credential|auth)(?:[_.-]?(?:access|key|token|secret|value|hash|base))*)(?P<nq>\\?["'])?(?P<sp>[ \t]*)(?P<sep>=>|:=|[:=])[ \t]*(?:(?P<q>\\?["'])(?P<qv>[^"'\\\r\n]+)|(?P<bv>[^\s"'`&,;<>(){}\[\]\\:=][^\s"'`&,;<>(){}\[\]\\]*))"#,
+        Judge::With(assignment),
+    ),
+];
+
+fn has_digit(v: &str) -> bool {
+    v.bytes().any(|b| b.is_ascii_digit())
+}
+
+fn is_random(v: &str) -> bool {
+    has_digit(v)
+        && v.bytes().any(|b| b.is_ascii_uppercase())
+        && v.bytes().any(|b| b.is_ascii_lowercase())
+}
+
+/// Stands for a secret rather than being one: a variable or template reference, a
+/// placeholder, a mask, a reference type.
+fn is_stand_in(v: &str) -> bool {
+    v.starts_with(['$', '%', '{', '<', '&', '*'])
+        || v.bytes()
+            .all(|b| matches!(b, b'*' | b'x' | b'X' | b'.' | b'#' | b'-' | b'?'))
+}
+
+/// Never a secret where a secret could be: numbers, booleans, states, type names.
+/// (Passwords of digits only are let go for the sake of counts and sizes.)
+fn is_plain(v: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "true",
+        "false",
+        "null",
+        "nil",
+        "none",
+        "undefined",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "not",
+        "enabled",
+        "disabled",
+        "required",
+        "optional",
+        "missing",
+        "invalid",
+        "incorrect",
+        "wrong",
+        "expired",
+        "empty",
+        "unset",
+        "changed",
+        "ok",
+        "failed",
+        "denied",
+        "redacted",
+        "hidden",
+        "masked",
+        "omitted",
+        "string",
+        "str",
+        "bytes",
+        "secret",
+        "token",
+        "password",
+    ];
+    !v.chars().any(char::is_alphabetic) || WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
+}
+
+/// An identifier or a path of them (`token`, `self.token`, `token::Token`): code.
+fn is_ident_path(v: &str) -> bool {
+    v.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && v.split(['.', ':']).all(|seg| {
+            seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && !seg.starts_with(|c: char| c.is_ascii_digit())
+        })
+}
+
+/// The kind a secret takes from the name it is assigned to.
+fn kind_of_name(name: &str) -> &'static str {
+    let squashed: String = name
+        .bytes()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(|b| b.to_ascii_lowercase() as char)
+        .collect();
+    if squashed.ends_with("secretaccesskey") {
+        "aws-secret-key"
+    } else if squashed.contains("pass") || squashed.contains("pwd") {
+        PASSWORD
+    } else {
+        SECRET
+    }
+}
+
+fn slack(caps: &Captures<'_>, text: &str) -> Option<&'static str> {
+    has_digit(secret_of(caps, text)).then_some("slack-token")
+}
+
+/// A password given outright (in a URL, `curl -u`, `docker login -p`).
+fn stated(caps: &Captures<'_>, text: &str) -> Option<&'static str> {
+    (!is_stand_in(secret_of(caps, text))).then_some(PASSWORD)
+}
+
+fn netrc(caps: &Captures<'_>, text: &str) -> Option<&'static str> {
+    let v = secret_of(caps, text);
+    (!is_stand_in(v) && !is_plain(v)).then_some(PASSWORD)
+}
+
+fn authorization(caps: &Captures<'_>, text: &str) -> Option<&'static str> {
+    let v = secret_of(caps, text);
+    if is_stand_in(v) || is_plain(v) {
+        return None;
+    }
+    let scheme = text_of(text, caps.get(1)).map(str::to_ascii_lowercase);
+    match scheme.as_deref() {
+        Some("bearer") => Some("bearer-token"),
+        Some("basic") => Some("basic-auth"),
+        Some(_) => Some(SECRET),
+        // `Authorization: Bearer` with nothing after, or prose (`authorization: pending`).
+        None => (v.len() >= 8 && has_digit(v)).then_some(SECRET),
+    }
+}
+
+/// A bearer token outside an Authorization header, where `Bearer` may be just a word.
+fn bearer(caps: &Captures<'_>, text: &str) -> Option<&'static str> {
+    let v = secret_of(caps, text);
+    (v.len() >= 16 && has_digit(v) && v.bytes().any(|b| b.is_ascii_alphabetic()))
+        .then_some("bearer-token")
+}
+
+fn flag(caps: &Captures<'_>, text: &str) -> Option<&'static str> {
+    let kind = kind_of_name(text_of(text, caps.get(1))?);
+    let v = secret_of(caps, text);
+    if is_stand_in(v) || is_plain(v) {
+        return None;
+    }
+    if caps.get(2).is_some() {
+        return Some(kind);
+    }
+    // Unquoted, the next word may be prose (`--password via the CLI is insecure`).
+    let looks_secret = has_digit(v) || !is_ident_path(v);
+    (looks_secret && !v.starts_with('-') && v.len() >= 6).then_some(kind)
+}
+
+fn assignment(caps: &Captures<'_>, text: &str) -> Option<&'static str> {
+    let name = caps.name("name")?;
+    // The whole name, with what precedes the secret-ish word (`AWS_` of `AWS_SECRET_...`).
+    let start = text.as_bytes()[..name.start()]
+        .iter()
+        .rposition(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))
+        .map_or(0, |i| i + 1);
+    let full_name = text.get(start..name.end())?;
+    let word = text_of(text, Some(name))?;
+    let kind = kind_of_name(full_name);
+
+    if let Some(v) = text_of(text, caps.name("qv")) {
+        // A quoted literal: code only when it is short and not a password.
+        let ok = !is_stand_in(v) && !is_plain(v) && (kind == PASSWORD || v.len() >= 8);
+        return ok.then_some(kind);
+    }
+    let value = caps.name("bv")?;
+    let v = text_of(text, Some(value))?;
+    if is_stand_in(v) || is_plain(v) {
+        return None;
+    }
+    let ident = is_ident_path(v);
+    let next = text.as_bytes().get(caps.get(0)?.end()).copied();
+    // A call, a generic type, an index, a field or path: code, not a value.
+    if ident && (v.contains(['.', ':']) || matches!(next, Some(b'(' | b'<' | b'[' | b'{'))) {
+        return None;
+    }
+    if v.eq_ignore_ascii_case(word) || v.eq_ignore_ascii_case(full_name) {
+        return None; // `token=token`
+    }
+    let sep = caps.name("sep")?;
+    let tight = caps.name("nq").is_none()
+        && caps.name("sp").is_none_or(|m| m.is_empty())
+        && sep.as_bytes() == b"="
+        && value.start() == sep.end();
+    if tight {
+        // `NAME=value` (env, .env, query strings, flags): a literal, unless it is a
+        // keyword argument passed on (`f(token=tok, ...)`).
+        return (!(ident && matches!(next, Some(b',' | b')')))).then_some(kind);
+    }
+    // `name: value` or `name = value`: config, or code (a field, a type, a statement).
+    if ident && matches!(next, Some(b',' | b';' | b')')) {
+        return None;
+    }
+    if kind == PASSWORD {
+        let type_like = ident && v.starts_with(|c: char| c.is_ascii_uppercase()) && !has_digit(v);
+        (!type_like).then_some(kind)
+    } else {
+        (v.len() >= 8 && has_digit(v)).then_some(kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pattern_compiles() {
+        for rule in KEY_RULES.iter().chain(&LINE_RULES) {
+            rule.regex();
+        }
+    }
+}
+
+#[cfg(test)]
+mod profile_tmp {
+    use super::*;
+    fn best<F: FnMut()>(mut f: F) -> std::time::Duration {
+        (0..40).map(|_| { let t = std::time::Instant::now(); f(); t.elapsed() }).min().unwrap()
+    }
+    #[test]
+    #[ignore]
+    fn profile() {
+        let c: String = (0..20000).map(|i| format!("2025-01-01T00:00:{:02}.{i:06}Z INFO worker=7 done items={i} ms={}\n", i % 60, i % 997)).collect();
+        let a = std::fs::read_to_string("/tmp/redact_a.txt").unwrap();
+        let per_mb = |d: std::time::Duration, n: usize| d * (1 << 20) / n as u32;
+        eprintln!("ref count c {:?}", per_mb(best(|| { std::hint::black_box(c.bytes().filter(|&b| b == b'k' || b == b'\n').count()); }), c.len()));
+        eprintln!("scan c {:?}", per_mb(best(|| { std::hint::black_box(scan::marked_lines(c.as_bytes()).count()); }), c.len()));
+        eprintln!("scan a {:?}", per_mb(best(|| { std::hint::black_box(scan::marked_lines(a.as_bytes()).count()); }), a.len()));
+        eprintln!("redact a {:?}", per_mb(best(|| { std::hint::black_box(redact(&a)); }), a.len()));
+    }
+}
+
+#[cfg(test)]
+mod profile_tmp2 {
+    #[test]
+    #[ignore]
+    fn compile_variants() {
+        let pats = [
+            r#"(?-u)(?i)authorization"#,
+            r#"(?-u)authorization"#,
+            r#"(?-u)[Aa]uthorization"#,
+            r#"(?-u)[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]"#,
+            r#"(?-u)(?:^|[^A-Za-z0-9_])(?i)authorization"#,
+            r#"(?-u)(?i)(?:secret|token|pass(?:w(?:or)?d)?|pwd|api[_-]?key|private[_-]?key|credential|auth)"#,
+            r#"(?-u)(?:^|[^A-Za-z])[A-Za-z_.-]*?(?i)(?:secret|token|pass(?:w(?:or)?d)?|pwd|api[_-]?key|private[_-]?key|credential|auth)"#,
+            r#"(?-u)(?i)(?:secret|token|pass(?:w(?:or)?d)?|pwd|api[_-]?key|private[_-]?key|credential|auth)(?:[_.-]?(?:access|key|token|secret|value|hash|base))*[ \t]*[:=][ \t]*([^\s"'`&,;<>(){}\[\]\\:=][^\s"'`&,;<>(){}\[\]\\]*)"#,
+        ];
+        for p in pats {
+            let mut best = std::time::Duration::MAX;
+            for _ in 0..5 {
+                let t = std::time::Instant::now();
+                regex::bytes::Regex::new(p).unwrap();
+                best = best.min(t.elapsed());
+            }
+            eprintln!("{best:?} {p}");
+        }
+    }
+}

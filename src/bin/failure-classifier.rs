@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    selfheal_hook::run(selfheal_hook::FAILURE_CLASSIFIER)
+    selfheal_hook::run(selfheal_classify::HOOK)
 }

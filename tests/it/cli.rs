@@ -12,13 +12,21 @@ fn with_a_claude_session() -> Sandbox {
         .claude("budget-check", "SessionStart/bash_success.json")
         .run()
         .assert_silent();
-    sandbox
+    // A missing program: F4, and the agent is told which tool to use instead.
+    let guidance = sandbox
         .claude(
             "failure-classifier",
             "PostToolUseFailure/bash_not_found__bash.json",
         )
         .run()
-        .assert_silent();
+        .stdout_json();
+    let context = guidance["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap();
+    assert!(
+        context.starts_with("selfheal F4 tool_substitution: "),
+        "{context}"
+    );
     sandbox
 }
 
@@ -42,7 +50,9 @@ fn status_shows_every_budget_with_its_limit() {
         assert_eq!(status["budgets"][budget]["limit"], limit, "{budget}");
         assert!(status["budgets"][budget]["used"].is_u64(), "{budget}");
     }
-    assert_eq!(status["classes"]["unclassified"], 2);
+    assert_eq!(status["classes"]["unclassified"], 1);
+    assert_eq!(status["classes"]["F4"], 1);
+    assert_eq!(status["budgets"]["substitutions"]["used"], 1);
     assert_eq!(status["project_root"], "/workspace/project");
 
     let text = sandbox.selfheal(&["status", "--session", CLAUDE_SESSION]);

@@ -174,11 +174,12 @@ fn recorded_events_carry_the_documented_fields() {
             )
         })
         .collect();
+    // The batch repeats call …0001, which its own PostToolUseFailure already recorded:
+    // each call is counted once.
     assert_eq!(
         seen,
         [
             ("PostToolUseFailure", "toolu_01Mock000000000001"),
-            ("PostToolBatch", "toolu_01Mock000000000001"),
             ("PostToolBatch", "toolu_01Mock000000000002"),
             ("Stop", "-"),
         ]
@@ -203,17 +204,16 @@ fn recorded_events_carry_the_documented_fields() {
             .collect();
         assert!(keys.is_superset(&required), "{event}");
         assert_eq!(event["decision"], "none");
-        assert!(event["class"].is_null(), "classification is issue C");
         assert!(event["ts"].as_str().unwrap().ends_with('Z'));
     }
-    // The failing Bash call carries its exit code and outcome from Claude's `error`.
+    // The failing Bash call carries its exit code and outcome from Claude's `error`; a
+    // failure no rule explains is the command saying no: `task`, no guidance.
     assert_eq!(events[0]["exit_code"], 3);
     assert_eq!(events[0]["outcome"], "failure");
-    assert_eq!(events[2]["outcome"], "failure", "batch `Exit code 1`");
-    assert_eq!(
-        events[1]["outcome"], "unknown",
-        "batch success text says no exit code"
-    );
+    assert_eq!(events[0]["class"], "task");
+    assert_eq!(events[1]["outcome"], "failure", "batch `Exit code 1`");
+    assert_eq!(events[1]["class"], "task");
+    assert!(events[2]["class"].is_null(), "Stop is not classified");
 }
 
 #[test]

@@ -4,8 +4,10 @@
 mod support;
 
 mod bad_input;
+mod classifier;
 mod cli;
 mod config;
+mod eval;
 mod fixtures;
 mod guard;
 mod registration;

@@ -1,5 +1,6 @@
 //! `selfheal`, the command users live in.
 
+mod eval;
 mod events;
 mod status;
 
@@ -54,6 +55,18 @@ enum Command {
         #[arg(long)]
         session: String,
     },
+    /// Replay labelled cases (shared/corpus format) through the hooks and score the
+    /// classifier: per-class precision and recall, confusion matrix, macro-F1
+    Eval {
+        /// A directory of case files (*.json)
+        dir: std::path::PathBuf,
+        /// One JSON object instead of tables
+        #[arg(long)]
+        json: bool,
+        /// List every misclassified case with its evidence
+        #[arg(long, short)]
+        verbose: bool,
+    },
 }
 
 /// Runs the command; errors are printed as one `selfheal: error: …` line and exit 1.
@@ -76,6 +89,10 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+    // Eval uses scratch databases of its own, never the user's.
+    if let Command::Eval { dir, json, verbose } = &cli.command {
+        return eval::run(dir, *json, *verbose, out);
+    }
     let mut store = open_store()?;
     match cli.command {
         Command::Events {
@@ -87,6 +104,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             status::print(&mut store, session.as_deref(), json, out)
         }
         Command::Reset { session } => reset(&mut store, &session, out),
+        Command::Eval { .. } => unreachable!("handled above"),
     }
 }
 

@@ -1,6 +1,7 @@
-//! A hook binary's description, and the three whose own decisions are still to come
-//! (failure-classifier: issue C, patch-verifier: D, budget-check: E): until then each records
-//! the events it is registered for and answers nothing. schema-guard lives in `selfheal-guard`.
+//! A hook binary's description, and the two whose own decisions are still to come
+//! (patch-verifier: issue D, budget-check: E): until then each records the events it is
+//! registered for and answers nothing. schema-guard lives in `selfheal-guard`,
+//! failure-classifier in `selfheal-classify`.
 
 use selfheal_protocol::{Dialect, HookEvent, HookInput, Response, ToolCall};
 
@@ -24,14 +25,6 @@ impl Hook {
         self.events.contains(&event.name())
     }
 }
-
-pub const FAILURE_CLASSIFIER: Hook = Hook {
-    name: "failure-classifier",
-    summary: "PostToolUse, PostToolUseFailure, PostToolBatch: classifies every tool outcome",
-    events: &["PostToolUse", "PostToolUseFailure", "PostToolBatch"],
-    applies: always,
-    decide: record_tool_event,
-};
 
 pub const PATCH_VERIFIER: Hook = Hook {
     name: "patch-verifier",

@@ -16,6 +16,6 @@ pub mod seen;
 
 pub use args::{parse_args, Args, ArgsOutcome};
 pub use context::{Context, Env, HookError};
-pub use hooks::{Hook, BUDGET_CHECK, FAILURE_CLASSIFIER, PATCH_VERIFIER};
+pub use hooks::{Hook, BUDGET_CHECK, PATCH_VERIFIER};
 pub use record::{record_event, session_key, Verdict};
 pub use runner::{run, run_with, Io};

@@ -10,9 +10,11 @@ mod event;
 mod input;
 mod output;
 mod tool;
+mod transcript;
 
 pub use dialect::{detect_dialect, Dialect, ParseDialectError};
 pub use event::HookEvent;
 pub use input::{parse_input, read_capped, BatchCall, HookInput, InputError, STDIN_CAP};
 pub use output::{render, RenderError, Response, Verdict};
 pub use tool::{Outcome, ToolArgs, ToolCall, ToolKind};
+pub use transcript::codex_exit_code;

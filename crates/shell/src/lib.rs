@@ -12,6 +12,7 @@
 //! - [`heredoc_writes`]: files written from a heredoc (`cat > f <<EOF`), a tool-selection
 //!   failure where the agent has an edit tool.
 //! - [`is_blank`]: nothing to run at all.
+//! - [`commands`]: the simple commands that would run, as plain data.
 //!
 //! A hand-written, lenient lexer and parser read the line: quotes, escapes, `$'…'`,
 //! operators, redirections with fd numbers, heredocs (their bodies are data), `$( … )`,
@@ -21,6 +22,7 @@
 //! accepted: unterminated quotes run to the end, stray operators are skipped, nesting is
 //! bounded.
 
+mod commands;
 mod git;
 mod interactive;
 mod lex;
@@ -28,6 +30,8 @@ mod parse;
 mod readonly;
 mod resolve;
 mod writes;
+
+pub use commands::{commands, Command};
 
 /// How deep `bash -c '…'` inside `bash -c '…'` is followed.
 const MAX_SCRIPT_DEPTH: u32 = 4;

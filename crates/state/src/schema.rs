@@ -1,7 +1,7 @@
 //! The schema, versioned by `PRAGMA user_version`: DDL runs only when the version differs.
 
 /// Each entry brings the schema from its index to the next version.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -77,4 +77,15 @@ CREATE TABLE meta (
 /// Version 1 → 2: the loop breaker looks calls up by fingerprint.
 const V2: &str = "
 CREATE INDEX events_fingerprint ON events (client, session_id, fingerprint);
+";
+
+/// Version 2 → 3: what the classifier compares across calls. `read_only` and `mutates` say
+/// what the call could do to the project; `output_hash` is the normalised output's hash (the
+/// same read-only command giving another answer); `excerpt` is a short, redacted head and
+/// tail of the output (near-identical failures, names the session has seen).
+const V3: &str = "
+ALTER TABLE events ADD COLUMN read_only INTEGER;
+ALTER TABLE events ADD COLUMN mutates INTEGER;
+ALTER TABLE events ADD COLUMN output_hash TEXT;
+ALTER TABLE events ADD COLUMN excerpt TEXT;
 ";

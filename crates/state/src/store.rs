@@ -270,6 +270,13 @@ pub struct NewEvent<'a> {
     pub decision: &'a str,
     pub error_signature: Option<String>,
     pub evidence: Option<String>,
+    /// The call only reads (a known read-only command, a read or search tool).
+    pub read_only: Option<bool>,
+    /// The call may change the project (an edit tool, a shell write, a mutating git command).
+    pub mutates: Option<bool>,
+    pub output_hash: Option<String>,
+    /// A short, redacted head and tail of the output.
+    pub excerpt: Option<String>,
 }
 
 /// A recorded event.
@@ -293,6 +300,10 @@ pub struct EventRow {
     pub decision: String,
     pub error_signature: Option<String>,
     pub evidence: Option<String>,
+    pub read_only: Option<bool>,
+    pub mutates: Option<bool>,
+    pub output_hash: Option<String>,
+    pub excerpt: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -328,7 +339,7 @@ pub struct Tx<'c> {
 
 const EVENT_COLUMNS: &str = "id, client, session_id, ts, hook, hook_event_name, tool_name, \
     tool_use_id, tool_kind, agent_id, fingerprint, outcome, exit_code, class, action, decision, \
-    error_signature, evidence";
+    error_signature, evidence, read_only, mutates, output_hash, excerpt";
 
 impl Tx<'_> {
     fn err(&self, e: rusqlite::Error) -> StateError {
@@ -414,8 +425,10 @@ impl Tx<'_> {
             .execute(
                 "INSERT INTO events (client, session_id, ts, hook, hook_event_name, tool_name,
                     tool_use_id, tool_kind, agent_id, fingerprint, outcome, exit_code, class,
-                    action, decision, error_signature, evidence)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                    action, decision, error_signature, evidence, read_only, mutates, output_hash,
+                    excerpt)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                    ?18, ?19, ?20, ?21)",
                 params![
                     key.client,
                     key.session_id,
@@ -434,6 +447,10 @@ impl Tx<'_> {
                     e.decision,
                     e.error_signature,
                     e.evidence,
+                    e.read_only,
+                    e.mutates,
+                    e.output_hash,
+                    e.excerpt,
                 ],
             )
             .map_err(|e| self.err(e))?;
@@ -468,6 +485,61 @@ impl Tx<'_> {
             )
             .map(|n| n as u64)
             .map_err(|e| self.err(e))
+    }
+
+    /// Every event recorded for these tool calls, oldest first (any session).
+    pub fn events_for_tool_uses(&self, ids: &[String]) -> Result<Vec<EventRow>, StateError> {
+        let mut out = Vec::new();
+        for id in ids {
+            out.extend(self.collect(
+                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE tool_use_id = ?1 ORDER BY id"),
+                params![id],
+                event_row,
+            )?);
+        }
+        out.sort_by_key(|r| r.id);
+        Ok(out)
+    }
+
+    /// Whether the session's recorded outputs (excerpts) or files seen mention `needle`: a
+    /// name the agent saw earlier. Runs only on the rare missing-path failure.
+    pub fn mentioned(&self, key: &SessionKey, needle: &str) -> Result<bool, StateError> {
+        if needle.is_empty() {
+            return Ok(false);
+        }
+        self.tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE client = ?1 AND session_id = ?2
+                        AND instr(excerpt, ?3) > 0)
+                    OR EXISTS (SELECT 1 FROM files_seen WHERE client = ?1 AND session_id = ?2
+                        AND instr(path, ?3) > 0)",
+                params![key.client, key.session_id, needle],
+                |r| r.get::<_, bool>(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// The files this session has seen, most recent first, at most `limit`.
+    pub fn files_seen(
+        &self,
+        key: &SessionKey,
+        limit: u32,
+    ) -> Result<Vec<(String, FileSeen)>, StateError> {
+        self.collect(
+            "SELECT path, content_hash, seen_at, event_id FROM files_seen
+             WHERE client = ?1 AND session_id = ?2 ORDER BY seen_at DESC LIMIT ?3",
+            params![key.client, key.session_id, limit],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    FileSeen {
+                        content_hash: r.get(1)?,
+                        seen_at: r.get(2)?,
+                        event_id: r.get(3)?,
+                    },
+                ))
+            },
+        )
     }
 
     /// Events per class (`None` = not classified).
@@ -720,6 +792,10 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
         decision: r.get(15)?,
         error_signature: r.get(16)?,
         evidence: r.get(17)?,
+        read_only: r.get(18)?,
+        mutates: r.get(19)?,
+        output_hash: r.get(20)?,
+        excerpt: r.get(21)?,
     })
 }
 

@@ -72,6 +72,11 @@ fn main() {
         };
         assert!(!r.any.is_empty(), "rules.toml: {}: `any` is empty", r.id);
         for lit in &r.any {
+            assert!(
+                lit.len() >= 2,
+                "rules.toml: {}: literal {lit:?} is under two bytes",
+                r.id
+            );
             assert_eq!(
                 lit,
                 &lit.to_ascii_lowercase(),

@@ -25,6 +25,24 @@ fn main() {
     let input = parse_input(payload.as_bytes()).expect("payload");
     let call = input.tool_call(Dialect::Codex).expect("call");
     let config = Config::default();
+    // The one-time cost a hook process pays: building the rule automaton on a small output.
+    {
+        let small = serde_json::json!({
+            "session_id": "s", "turn_id": "t", "cwd": "/tmp", "hook_event_name": "PostToolUse",
+            "model": "m", "tool_name": "Bash", "tool_input": {"command": "cargo build"},
+            "tool_use_id": "c", "tool_response": "   Compiling demo\n    Finished dev in 0.5s\n",
+        })
+        .to_string();
+        let input = parse_input(small.as_bytes()).expect("payload");
+        let call = input.tool_call(Dialect::Codex).expect("call");
+        let start = Instant::now();
+        let obs = selfheal_classify::Observation::new(Dialect::Codex, &call, None, None);
+        let class = selfheal_classify::classify_text(&obs, &config).map(|h| h.class);
+        println!(
+            "first call, small output (rule set-up included): {:.3} ms; class {class:?}",
+            start.elapsed().as_secs_f64() * 1000.0
+        );
+    }
     let runs = 50;
     let mut times = Vec::new();
     let mut class = None;

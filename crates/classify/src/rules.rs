@@ -1,11 +1,10 @@
 //! Text rules: the built-in ones from `rules.toml` (compiled in by build.rs) and the user's
-//! `[[classifier.rules]]`. One Aho-Corasick pass finds every rule literal in the text; a
-//! rule's regex is compiled only when one of its literals was seen, and only once.
+//! `[[classifier.rules]]`. One pass over the text finds every rule literal; a rule's regex is
+//! compiled only when one of its literals was seen, and only once.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 use selfheal_config::ClassifierRule;
 use selfheal_model::Class;
@@ -51,20 +50,52 @@ pub struct Hit {
     pub line: String,
 }
 
+/// Every rule literal, found by a two-byte index: no automaton to build, which would cost a
+/// hook process a millisecond (an Aho-Corasick NFA over these literals, case-insensitive).
 struct Literals {
-    automaton: AhoCorasick,
+    /// (first byte, second byte), lowercased → 1 + index into `groups`; 0 = none.
+    table: Vec<u16>,
+    /// Literal indices sharing a two-byte prefix.
+    groups: Vec<Vec<usize>>,
+    patterns: Vec<&'static [u8]>,
     /// Literal index → the rules that carry it.
     owners: Vec<Vec<usize>>,
 }
 
+fn bigram(a: u8, b: u8) -> usize {
+    (usize::from(a.to_ascii_lowercase()) << 8) | usize::from(b.to_ascii_lowercase())
+}
+
+impl Literals {
+    /// Calls `found` with the index of every literal occurring in `text` (ASCII
+    /// case-insensitive), once per occurrence.
+    fn scan(&self, text: &str, mut found: impl FnMut(usize)) {
+        let bytes = text.as_bytes();
+        for i in 0..bytes.len().saturating_sub(1) {
+            let group = self.table[bigram(bytes[i], bytes[i + 1])];
+            if group == 0 {
+                continue;
+            }
+            for &lit in &self.groups[usize::from(group) - 1] {
+                let pattern = self.patterns[lit];
+                if bytes.len() - i >= pattern.len()
+                    && bytes[i..i + pattern.len()].eq_ignore_ascii_case(pattern)
+                {
+                    found(lit);
+                }
+            }
+        }
+    }
+}
+
 static LITERALS: LazyLock<Literals> = LazyLock::new(|| {
     let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut patterns: Vec<&str> = Vec::new();
+    let mut patterns: Vec<&'static [u8]> = Vec::new();
     let mut owners: Vec<Vec<usize>> = Vec::new();
     for (r, rule) in RULES.iter().enumerate() {
         for lit in rule.any {
             let i = *index.entry(lit).or_insert_with(|| {
-                patterns.push(lit);
+                patterns.push(lit.as_bytes());
                 owners.push(Vec::new());
                 patterns.len() - 1
             });
@@ -73,12 +104,23 @@ static LITERALS: LazyLock<Literals> = LazyLock::new(|| {
             }
         }
     }
-    let automaton = AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .build(&patterns)
-        .expect("rule literals build");
-    Literals { automaton, owners }
+    let mut table = vec![0u16; 1 << 16];
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, p) in patterns.iter().enumerate() {
+        // build.rs guarantees at least two bytes.
+        let key = bigram(p[0], p[1]);
+        if table[key] == 0 {
+            groups.push(Vec::new());
+            table[key] = groups.len() as u16;
+        }
+        groups[usize::from(table[key]) - 1].push(i);
+    }
+    Literals {
+        table,
+        groups,
+        patterns,
+        owners,
+    }
 });
 
 static COMPILED: LazyLock<Vec<OnceLock<Option<Regex>>>> =
@@ -109,8 +151,10 @@ pub fn builtin_hits(obs: &Observation<'_>, lines: &[Line<'_>]) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
     let mut fired = vec![false; RULES.len()];
     for line in lines {
-        for m in lits.automaton.find_overlapping_iter(line.text) {
-            for &r in &lits.owners[m.pattern().as_usize()] {
+        let mut seen: Vec<usize> = Vec::new();
+        lits.scan(line.text, |lit| seen.push(lit));
+        for lit in seen {
+            for &r in &lits.owners[lit] {
                 if fired[r] {
                     continue;
                 }

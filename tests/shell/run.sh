@@ -27,6 +27,15 @@ quiet() {
     { echo "  $hook < $payload: rc=$rc out=$out err=$err"; return 1; }
 }
 
+# hook < payload: exit 0, nothing on stderr, stdout one JSON line containing a pattern.
+guides() {
+  local hook=$1 payload=$2 pattern=$3 out
+  out=$("$bin/$hook" <"$payload" 2>"$tmp/err"); local rc=$?
+  [ $rc -eq 0 ] && [ ! -s "$tmp/err" ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
+    printf '%s' "$out" | grep -qF "$pattern" ||
+    { echo "  $hook < $payload: rc=$rc out=$out err=$(cat "$tmp/err")"; return 1; }
+}
+
 # printf DATA | hook: exit 0, nothing on stdout, one stderr line matching a pattern.
 fails_open() {
   local hook=$1 data=$2 pattern=$3 out lines
@@ -38,7 +47,8 @@ fails_open() {
 
 check "claude PreToolUse"         quiet schema-guard       "$fx/claude/PreToolUse/bash_success__bash.json"
 check "claude PostToolUseFailure" quiet failure-classifier "$fx/claude/PostToolUseFailure/bash_nonzero__bash.json"
-check "claude PostToolBatch"      quiet failure-classifier "$fx/claude/PostToolBatch/edit_fail_not_found__2.json"
+# An Edit Claude refused (old_string not found) fires only PostToolBatch: F2 guidance.
+check "claude PostToolBatch"      guides failure-classifier "$fx/claude/PostToolBatch/edit_fail_not_found__2.json" '"additionalContext":"selfheal F2 argument_repair: '
 check "claude Edit verified"      quiet patch-verifier     "$fx/claude/PostToolUse/edit_success__2-edit.json"
 check "claude Stop"               quiet budget-check       "$fx/claude/Stop/bash_success.json"
 check "codex PreToolUse patch"    quiet schema-guard       "$fx/codex/PreToolUse/apply_patch_success__1.json"

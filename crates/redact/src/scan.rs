@@ -2,9 +2,11 @@
 //! match on each.
 //!
 //! Every rule needs a literal marker (`ghp_`, `://`, `token`, ...). Each marker is found
-//! through one of its rarer bytes (the `k` of `token`, the `:` of `://`), so most bytes of
-//! ordinary text cost a single table lookup. A marker may be reported where its rule then
-//! finds nothing; it must never be missed where the rule would match.
+//! through one of its rarer byte pairs (the `ke` of `token`, the `:/` of `://`), so most
+//! bytes of ordinary text cost a table lookup or two. A marker may be reported where its
+//! rule then finds nothing; it must never be missed where the rule would match. Secret-ish
+//! words (`token`, `password`, ...) are common in prose and code, so they count only where
+//! they name a value (`token=`, `"password": `, `--token value`).
 
 use std::ops::Range;
 
@@ -120,7 +122,8 @@ fn at(t: &[u8], i: usize) -> u32 {
     // Words are compared in any case: matching more than a rule's exact case only costs a
     // regex run.
     let is = |at: usize, s: &[u8]| {
-        at <= t.len() && t[at..].len() >= s.len() && t[at..at + s.len()].eq_ignore_ascii_case(s)
+        t.get(at..at + s.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(s))
     };
     let exact = |at: usize, s: &[u8]| t.get(at..).is_some_and(|rest| rest.starts_with(s));
     let prev = if i > 0 { t[i - 1] } else { 0 };
@@ -136,7 +139,11 @@ fn at(t: &[u8], i: usize) -> u32 {
                 found |= keyword(t, i - 2, i + 3);
             }
             if is(i, b"key") {
-                let name_end = if matches!(prev, b'_' | b'-') { i - 1 } else { i };
+                let name_end = if matches!(prev, b'_' | b'-') {
+                    i - 1
+                } else {
+                    i
+                };
                 for word in [&b"api"[..], b"private"] {
                     if name_end >= word.len() && is(name_end - word.len(), word) {
                         found |= keyword(t, name_end - word.len(), i + 3);
@@ -155,7 +162,11 @@ fn at(t: &[u8], i: usize) -> u32 {
         [b'g', b'i'] if exact(i, b"github_pat_") => GITHUB,
         [b'g', b'i'] if i >= 2 && exact(i - 2, b"login") => LOGIN,
         [b'g', b'h'] if b"pousr".contains(&next) && t.get(i + 3) == Some(&b'_') => GITHUB,
-        [b'g', b'l'] if ["glpat-", "gldt-", "glrt-", "glptt-"].iter().any(|p| exact(i, p.as_bytes())) => {
+        [b'g', b'l']
+            if ["glpat-", "gldt-", "glrt-", "glptt-"]
+                .iter()
+                .any(|p| exact(i, p.as_bytes())) =>
+        {
             GITLAB
         }
         [b'x', b'o'] if next == b'x' && t.get(i + 4) == Some(&b'-') => SLACK,

@@ -570,6 +570,47 @@ fn assignment(caps: &Captures<'_>, text: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
 
+    /// `redact` without the scan: every rule on every line.
+    fn redact_everywhere(text: &str) -> String {
+        let text = redact_keys(text).unwrap_or_else(|| text.to_string());
+        let mut folded = Vec::new();
+        let lines: Vec<String> = text
+            .split('\n')
+            .map(|line| {
+                let mut line = Cow::Borrowed(line);
+                for rule in &LINE_RULES {
+                    if let Some(changed) = rule.apply(&line, &mut folded) {
+                        line = Cow::Owned(changed);
+                    }
+                }
+                line.into_owned()
+            })
+            .collect();
+        lines.join("\n")
+    }
+
+    #[test]
+    fn the_scan_misses_nothing_a_rule_would_find() {
+        let corpus: toml::Table = toml::from_str(include_str!("../tests/cases.toml")).unwrap();
+        let inputs = ["redact", "keep"]
+            .iter()
+            .flat_map(|table| corpus[*table].as_array().unwrap())
+            .map(|case| case["input"].as_str().unwrap().to_string());
+        for input in inputs {
+            let variants = [
+                input.to_ascii_lowercase(),
+                input.to_ascii_uppercase(),
+                input.replace(['\n', ' '], "\n"),
+                input.replace(' ', ""),
+                format!("x{input}x"),
+                input.clone(),
+            ];
+            for text in variants {
+                assert_eq!(redact(&text), redact_everywhere(&text), "{text:?}");
+            }
+        }
+    }
+
     #[test]
     fn every_pattern_compiles() {
         for rule in &LINE_RULES {

@@ -24,7 +24,7 @@ pub const BEARER: u32 = 1 << 10; // bearer
 pub const CURL: u32 = 1 << 11; // curl
 pub const LOGIN: u32 = 1 << 12; // login
 /// A secret-ish word (secret, token, pass, pwd, api key, private key, credential, auth)
-/// ending a name that is followed by `:` or `=`.
+/// in a name followed by `:` or `=`.
 pub const ASSIGN: u32 = 1 << 13;
 /// Such a word followed by a space and a value: `--token value`, `password value`.
 pub const SPACED: u32 = 1 << 14;

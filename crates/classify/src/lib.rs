@@ -68,7 +68,7 @@ pub fn classify_text(obs: &Observation<'_>, config: &selfheal_config::Config) ->
         return None;
     }
     let programs: Vec<&str> = obs.programs().collect();
-    let lines = text::lines(&obs.text, &programs, obs.prints_data());
+    let lines = text::lines(obs.text, &programs, obs.prints_data());
     let mut hits = rules::builtin_hits(obs, &lines);
     hits.extend(rules::user_hits(&config.classifier_rules, obs, &lines));
     hits.extend(detect::findings(obs));
@@ -172,11 +172,11 @@ fn prepare(ctx: &Context, call: &ToolCall<'_>, response: Option<&serde_json::Val
     let mutates = obs.kind.is_edit() || (obs.kind == ToolKind::Shell && observe::may_write(&obs));
     let failed = !matches!(class_before, Class::Ok);
     let (signature, normalised) = if failed {
-        let sig_source = text::signature_source(&obs.text)
+        let sig_source = text::signature_source(obs.text)
             .unwrap_or_else(|| hit.as_ref().map_or(String::new(), |h| h.line.clone()));
         (
             Some(text::signature(&sig_source)),
-            Some(text::normalise(&obs.text)),
+            Some(text::normalise(obs.text)),
         )
     } else {
         (None, None)
@@ -184,7 +184,7 @@ fn prepare(ctx: &Context, call: &ToolCall<'_>, response: Option<&serde_json::Val
     let output_hash = observes.then(|| text::hash(obs.text.trim()));
     let keep = failed || read_only || observes;
     let excerpt =
-        keep.then(|| selfheal_redact::redact(&text::excerpt(&obs.text, EXCERPT)).into_owned());
+        keep.then(|| selfheal_redact::redact(&text::excerpt(obs.text, EXCERPT)).into_owned());
     let missing_names = match &hit {
         Some(h) if h.kind == Some("missing-path") => observe::missing_names(&obs, &h.line),
         _ => Vec::new(),

@@ -95,7 +95,7 @@ pub struct Observation<'a> {
     pub failed: Option<bool>,
     pub exit_code: Option<i32>,
     /// What the call printed (or the client's error text for it).
-    pub text: String,
+    pub text: &'a str,
     /// The client's raw response object, for the flags it carries (Claude).
     pub response: Option<&'a Value>,
 }
@@ -107,7 +107,15 @@ impl<'a> Observation<'a> {
         response: Option<&'a Value>,
         exit_code_hint: Option<i32>,
     ) -> Observation<'a> {
-        let outcome = call.outcome.clone().unwrap_or_default();
+        static NONE: selfheal_protocol::Outcome = selfheal_protocol::Outcome {
+            output: String::new(),
+            exit_code: None,
+            error: None,
+            interrupted: false,
+            interpretation: None,
+        };
+        // Borrowed: the output can be megabytes, and is only read.
+        let outcome = call.outcome.as_ref().unwrap_or(&NONE);
         let command = match call.args() {
             ToolArgs::Shell { command } => Some(command),
             _ => None,
@@ -121,8 +129,8 @@ impl<'a> Observation<'a> {
         });
         // Claude's failure text is `Exit code N\n<output>`; its tool errors carry no output.
         let text = match (&outcome.error, outcome.output.is_empty()) {
-            (Some(error), true) => error.clone(),
-            _ => outcome.output,
+            (Some(error), true) => error.as_str(),
+            _ => outcome.output.as_str(),
         };
         Observation {
             dialect,
@@ -163,21 +171,6 @@ impl<'a> Observation<'a> {
     /// A response flag (Claude), e.g. `persistedOutputPath`.
     pub fn flag(&self, key: &str) -> Option<&'a Value> {
         self.response.and_then(|r| r.get(key))
-    }
-
-    /// The programs of the command line and the subcommand words after them (`git`, `log`),
-    /// as one lowercase line, for cheap "what is this" checks.
-    pub fn invokes(&self, program: &str) -> bool {
-        self.programs().any(|p| p == program)
-    }
-
-    /// `python3 -m pytest`, `cargo test`, `npm test`, …: a test runner or checker whose
-    /// output describes the project, not the call.
-    pub fn runs_python_module(&self, module: &str) -> bool {
-        self.commands.iter().any(|c| {
-            c.program.starts_with("python")
-                && c.args.windows(2).any(|w| w[0] == "-m" && w[1] == module)
-        })
     }
 
     /// `--help`, `-h`, `--version`: output that is documentation.

@@ -13,7 +13,7 @@ mod rules;
 mod text;
 
 use selfheal_hook::{Context, Hook, HookError};
-use selfheal_model::{choose_action, Action, Class};
+use selfheal_model::{choose_action, Action, BudgetUsage, Class};
 use selfheal_protocol::{Dialect, HookEvent, HookInput, Response, ToolCall, ToolKind, Verdict};
 use selfheal_state::{NewEvent, StateError, Tx};
 
@@ -130,7 +130,9 @@ fn decide(ctx: &mut Context) -> Result<Response, HookError> {
         return Ok(Response::proceed());
     }
     let texts = ctx.write(|tx, ctx| {
+        selfheal_hook::touch(tx, ctx)?;
         let history = context::History::load(tx, ctx)?;
+        let mut used = tx.budget_usage(&ctx.session_key())?;
         let mut texts = Vec::new();
         for (call, p) in calls_of(ctx).iter().zip(&prepared) {
             // A batch repeats calls that already had their own hook: count each once.
@@ -139,7 +141,7 @@ fn decide(ctx: &mut Context) -> Result<Response, HookError> {
             {
                 continue;
             }
-            if let Some(text) = settle(tx, ctx, &history, call, p)? {
+            if let Some(text) = settle(tx, ctx, &history, &mut used, call, p)? {
                 texts.push(text);
             }
         }
@@ -230,13 +232,13 @@ fn settle(
     tx: &Tx<'_>,
     ctx: &Context,
     history: &context::History,
+    used: &mut BudgetUsage,
     call: &ToolCall<'_>,
     p: &Prepared,
 ) -> Result<Option<String>, StateError> {
     let key = ctx.session_key();
     let hit = context::refine(tx, ctx, history, p, p.hit.clone())?;
     let class = hit.as_ref().map_or(Class::Ok, |h| h.class);
-    let used = tx.budget_usage(&key)?;
     // Actions already tried for this same call move the choice on to the next one.
     let tried: Vec<Action> = history
         .rows
@@ -245,39 +247,33 @@ fn settle(
         .filter_map(|r| r.action.as_deref().and_then(|a| a.parse().ok()))
         .collect();
     let choice = if class.is_fault() {
-        choose_action(class, &ctx.config.budget, &used, &tried)
+        choose_action(class, &ctx.config.budget, used, &tried)
     } else {
         None
     };
-    tx.touch_session(
-        &key,
-        ctx.project_root().as_deref(),
-        ctx.config.retention_days,
-    )?;
     let evidence = hit
         .as_ref()
         .map(|h| selfheal_redact::redact(&h.line).into_owned());
+    let verdict = selfheal_hook::Verdict {
+        decision: if choice.is_some() { "context" } else { "none" },
+        class: Some(class),
+        action: choice.map(|c| c.action),
+        evidence: evidence.as_deref(),
+    };
     let id = tx.insert_event(
         &key,
         &NewEvent {
-            hook: ctx.hook,
-            hook_event_name: &ctx.input.hook_event_name,
-            tool_name: Some(call.name),
-            tool_use_id: call.tool_use_id,
-            tool_kind: Some(call.kind.as_str()),
-            agent_id: ctx.input.agent_id.as_deref(),
+            // What the classifier knows beyond the client: the outcome with Codex's exit code
+            // from the transcript, and what later calls compare against.
             fingerprint: Some(p.fingerprint.clone()),
             outcome: Some(p.outcome),
             exit_code: p.exit_code,
-            class: Some(class),
-            action: choice.map(|c| c.action),
-            decision: if choice.is_some() { "context" } else { "none" },
             error_signature: p.signature.clone(),
-            evidence: evidence.clone(),
             read_only: Some(p.read_only),
             mutates: Some(p.mutates),
             output_hash: p.output_hash.clone(),
             excerpt: p.excerpt.clone(),
+            ..selfheal_hook::call_event(ctx, &verdict, call)
         },
     )?;
     selfheal_hook::seen::record_seen(tx, ctx, call, Some(id))?;
@@ -290,14 +286,14 @@ fn settle(
     };
     if let Some(budget) = choice.consumes {
         tx.add_budget(&key, budget, 1)?;
+        used.add(budget, 1);
     }
-    let used = tx.budget_usage(&key)?;
     Ok(Some(guidance::render(
         class,
         choice.action,
         &hit,
         evidence.as_deref().unwrap_or(""),
         &ctx.config.budget,
-        &used,
+        used,
     )))
 }

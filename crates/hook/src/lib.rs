@@ -17,5 +17,5 @@ pub mod seen;
 pub use args::{parse_args, Args, ArgsOutcome};
 pub use context::{Context, Env, HookError};
 pub use hooks::{Hook, BUDGET_CHECK, PATCH_VERIFIER};
-pub use record::{record_event, session_key, Verdict};
+pub use record::{call_event, record_event, session_key, touch, Verdict};
 pub use runner::{run, run_with, Io};

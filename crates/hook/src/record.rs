@@ -28,6 +28,53 @@ impl Verdict<'_> {
     };
 }
 
+/// Touches the session (creates it, marks it seen, prunes when due) inside the caller's
+/// transaction: once per hook run, before its events are written.
+pub fn touch(tx: &Tx<'_>, ctx: &Context) -> Result<(), StateError> {
+    tx.touch_session(
+        &ctx.session_key(),
+        ctx.project_root().as_deref(),
+        ctx.config.retention_days,
+    )
+    .map(drop)
+}
+
+/// The row for one tool call: who saw it, the call, its outcome as the client told it, and
+/// the verdict. Hooks that know more (the classifier) override fields.
+pub fn call_event<'a>(
+    ctx: &'a Context,
+    verdict: &Verdict<'a>,
+    call: &ToolCall<'a>,
+) -> NewEvent<'a> {
+    let outcome = call.outcome.as_ref();
+    NewEvent {
+        tool_name: Some(call.name),
+        tool_use_id: call.tool_use_id,
+        tool_kind: Some(call.kind.as_str()),
+        fingerprint: Some(call.fingerprint()),
+        outcome: outcome.map(|o| match o.failed() {
+            Some(true) => "failure",
+            Some(false) => "success",
+            None => "unknown",
+        }),
+        exit_code: outcome.and_then(|o| o.exit_code),
+        ..base_event(ctx, verdict)
+    }
+}
+
+fn base_event<'a>(ctx: &'a Context, verdict: &Verdict<'a>) -> NewEvent<'a> {
+    NewEvent {
+        hook: ctx.hook,
+        hook_event_name: &ctx.input.hook_event_name,
+        agent_id: ctx.input.agent_id.as_deref(),
+        decision: verdict.decision,
+        class: verdict.class,
+        action: verdict.action,
+        evidence: verdict.evidence.map(str::to_owned),
+        ..NewEvent::default()
+    }
+}
+
 /// Records the event (one row per tool call; a PostToolBatch gives one per call, other
 /// events one) and touches the session, inside the caller's transaction. Returns the ids of
 /// the rows written.
@@ -38,44 +85,12 @@ pub fn record_event(
     calls: &[ToolCall<'_>],
 ) -> Result<Vec<i64>, StateError> {
     let key = ctx.session_key();
-    tx.touch_session(
-        &key,
-        ctx.project_root().as_deref(),
-        ctx.config.retention_days,
-    )?;
-    let base = NewEvent {
-        hook: ctx.hook,
-        hook_event_name: &ctx.input.hook_event_name,
-        agent_id: ctx.input.agent_id.as_deref(),
-        decision: verdict.decision,
-        class: verdict.class,
-        action: verdict.action,
-        evidence: verdict.evidence.map(str::to_owned),
-        ..NewEvent::default()
-    };
+    touch(tx, ctx)?;
     if calls.is_empty() {
-        return Ok(vec![tx.insert_event(&key, &base)?]);
+        return Ok(vec![tx.insert_event(&key, &base_event(ctx, verdict))?]);
     }
     calls
         .iter()
-        .map(|call| {
-            let outcome = call.outcome.as_ref();
-            tx.insert_event(
-                &key,
-                &NewEvent {
-                    tool_name: Some(call.name),
-                    tool_use_id: call.tool_use_id,
-                    tool_kind: Some(call.kind.as_str()),
-                    fingerprint: Some(call.fingerprint()),
-                    outcome: outcome.map(|o| match o.failed() {
-                        Some(true) => "failure",
-                        Some(false) => "success",
-                        None => "unknown",
-                    }),
-                    exit_code: outcome.and_then(|o| o.exit_code),
-                    ..base.clone()
-                },
-            )
-        })
+        .map(|call| tx.insert_event(&key, &call_event(ctx, verdict, call)))
         .collect()
 }

@@ -345,19 +345,27 @@ pub fn parse_input_class(obs: &Observation<'_>) -> Class {
     Class::Task
 }
 
-/// The path a failed Read named (Claude says only "File does not exist").
-pub fn read_path<'a>(obs: &Observation<'a>) -> Option<&'a str> {
+/// The file a Read, Edit, Write or patch named (Claude's failed Read says only "File does
+/// not exist"; a patch names the first file it updates).
+pub fn read_path(obs: &Observation<'_>) -> Option<String> {
     match obs.call.args() {
-        ToolArgs::Read { file_path } if !file_path.is_empty() => Some(file_path),
-        ToolArgs::Edit { file_path, .. } | ToolArgs::Write { file_path, .. }
+        ToolArgs::Read { file_path }
+        | ToolArgs::Edit { file_path, .. }
+        | ToolArgs::Write { file_path, .. }
             if !file_path.is_empty() =>
         {
-            Some(file_path)
+            Some(file_path.to_owned())
         }
-        ToolArgs::Patch { patch } => patch
-            .lines()
-            .find_map(|l| l.strip_prefix("*** Update File: "))
-            .map(str::trim),
+        ToolArgs::Patch { patch } => {
+            selfheal_patch::parse(patch)
+                .ok()?
+                .ops
+                .into_iter()
+                .find_map(|op| match op {
+                    selfheal_patch::FileOp::Update { path, .. } => Some(path),
+                    _ => None,
+                })
+        }
         _ => None,
     }
 }

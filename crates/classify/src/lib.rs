@@ -191,7 +191,7 @@ fn prepare(ctx: &Context, call: &ToolCall<'_>, response: Option<&serde_json::Val
         Some(h) if h.kind == Some("missing-path") => observe::missing_names(&obs, &h.line),
         _ => Vec::new(),
     };
-    let edit_path = detect::read_path(&obs).map(str::to_owned);
+    let edit_path = detect::read_path(&obs);
     let reads = if obs.failed != Some(true) {
         observe::files_read(&obs, ctx)
     } else {

@@ -349,7 +349,7 @@ pub fn missing_names(obs: &Observation<'_>, line: &str) -> Vec<String> {
         }
     }
     if let Some(path) = crate::detect::read_path(obs) {
-        raw.push(path.to_owned());
+        raw.push(path);
     }
     let mut out: Vec<String> = Vec::new();
     for r in raw {

@@ -9,14 +9,20 @@ pub const TAIL: usize = 32 * 1024;
 
 /// The head and tail of `text`, cut at char boundaries; the middle is what is skipped.
 pub fn bounded(text: &str) -> (&str, &str) {
-    if text.len() <= HEAD + TAIL {
+    head_and_tail(text, HEAD, TAIL)
+}
+
+/// At most `head` bytes from the start and `tail` from the end, cut at char boundaries;
+/// the whole text and "" when it is no longer than both.
+fn head_and_tail(text: &str, head: usize, tail: usize) -> (&str, &str) {
+    if text.len() <= head + tail {
         return (text, "");
     }
-    let mut h = HEAD;
+    let mut h = head;
     while !text.is_char_boundary(h) {
         h -= 1;
     }
-    let mut t = text.len() - TAIL;
+    let mut t = text.len() - tail;
     while !text.is_char_boundary(t) {
         t += 1;
     }
@@ -118,19 +124,10 @@ pub fn hash(text: &str) -> String {
 
 /// A short head and tail of `text`, for the store (the caller redacts it).
 pub fn excerpt(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
+    match head_and_tail(text, max / 2, max / 2) {
+        (whole, "") => whole.to_owned(),
+        (head, tail) => format!("{head}\n…\n{tail}"),
     }
-    let half = max / 2;
-    let mut h = half;
-    while !text.is_char_boundary(h) {
-        h -= 1;
-    }
-    let mut t = text.len() - half;
-    while !text.is_char_boundary(t) {
-        t += 1;
-    }
-    format!("{}\n…\n{}", &text[..h], &text[t..])
 }
 
 /// The error signature of a failure: the deciding line with what varies between attempts

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::support::Sandbox;
+use crate::support::{self, Sandbox};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,34 +28,31 @@ struct ClassifierCase {
 }
 
 fn payload(case: &ClassifierCase, project: &str) -> String {
-    let mut p = json!({
-        "session_id": "classifier-case",
-        "cwd": project,
+    let call = json!({
         "tool_name": "Bash",
         "tool_input": {"command": case.command},
         "tool_use_id": "call_1",
     });
-    match (case.client.as_str(), case.exit) {
-        ("claude", Some(code)) if code != 0 => {
-            p["hook_event_name"] = json!("PostToolUseFailure");
-            p["error"] = json!(format!("Exit code {code}\n{}", case.output));
-            p["prompt_id"] = json!("p1");
-        }
-        ("claude", _) => {
-            p["hook_event_name"] = json!("PostToolUse");
-            p["tool_response"] = json!({"stdout": case.output, "stderr": "", "interrupted": false, "isImage": false, "noOutputExpected": false});
-            p["prompt_id"] = json!("p1");
-        }
-        _ => {
-            p["hook_event_name"] = json!("PostToolUse");
-            p["tool_response"] = json!(case.output);
-            p["turn_id"] = json!("t1");
-            p["model"] = json!("gpt-5.5");
-        }
+    let (event, mut extra) = match (case.client.as_str(), case.exit) {
+        ("claude", Some(code)) if code != 0 => (
+            "PostToolUseFailure",
+            json!({"error": format!("Exit code {code}\n{}", case.output)}),
+        ),
+        ("claude", _) => (
+            "PostToolUse",
+            json!({"tool_response": {"stdout": case.output, "stderr": "", "interrupted": false,
+                "isImage": false, "noOutputExpected": false}}),
+        ),
+        _ => ("PostToolUse", json!({"tool_response": case.output})),
+    };
+    for (k, v) in call.as_object().unwrap() {
+        extra[k] = v.clone();
     }
+    let line = support::payload(&case.client, "classifier-case", project, event, extra);
+    // Claude ends the line with a newline; Codex does not.
     match case.client.as_str() {
-        "claude" => format!("{p}\n"),
-        _ => p.to_string(),
+        "claude" => format!("{line}\n"),
+        _ => line,
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::support::Sandbox;
+use crate::support::{payload, Sandbox};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,22 +62,6 @@ fn substitute(value: Value, project: &str) -> Value {
             .collect(),
         other => other,
     }
-}
-
-/// A payload of `event` in this case's session, as `client` sends it.
-fn payload(client: &str, session: &str, project: &str, event: &str, extra: Value) -> String {
-    let mut p = json!({"session_id": session, "cwd": project, "hook_event_name": event});
-    match client {
-        "claude" => p["prompt_id"] = json!("p1"),
-        _ => {
-            p["turn_id"] = json!("t1");
-            p["model"] = json!("gpt-5.5");
-        }
-    }
-    for (k, v) in extra.as_object().unwrap() {
-        p[k] = v.clone();
-    }
-    p.to_string()
 }
 
 fn run_case(case: &GuardCase, client: &str) -> Result<(), String> {

@@ -208,6 +208,24 @@ impl Ran {
 }
 
 /// The user id of this test process (the owner of /proc/self).
+/// A payload of `event` in a session, with the fields only `client` sends (Claude's
+/// `prompt_id`; Codex's `turn_id` and `model`), plus `extra`.
+pub fn payload(client: &str, session: &str, project: &str, event: &str, extra: Value) -> String {
+    let mut p =
+        serde_json::json!({"session_id": session, "cwd": project, "hook_event_name": event});
+    match client {
+        "claude" => p["prompt_id"] = "p1".into(),
+        _ => {
+            p["turn_id"] = "t1".into();
+            p["model"] = "gpt-5.5".into();
+        }
+    }
+    for (k, v) in extra.as_object().expect("extra fields are an object") {
+        p[k] = v.clone();
+    }
+    p.to_string()
+}
+
 pub fn euid() -> u32 {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self")

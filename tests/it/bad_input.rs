@@ -208,6 +208,18 @@ impl Unprivileged {
         })
     }
 
+    /// The precondition of every permission case: the user can reach and run the hook, and
+    /// with a writable state directory the same run records.
+    fn assert_it_records(&self) {
+        chmod(&self.dir.join("state"), 0o777);
+        let ran = self.run();
+        assert!(
+            ran.output.stderr.is_empty(),
+            "precondition: {}",
+            ran.stderr()
+        );
+    }
+
     fn db(&self) -> std::path::PathBuf {
         self.dir.join("state/state.db")
     }
@@ -257,14 +269,7 @@ fn a_read_only_state_directory_fails_open() {
     let Some(place) = Unprivileged::new("rodir") else {
         return;
     };
-    // The user can reach and run it: with a writable directory the same run records.
-    chmod(&place.dir.join("state"), 0o777);
-    let ran = place.run();
-    assert!(
-        ran.output.stderr.is_empty(),
-        "precondition: {}",
-        ran.stderr()
-    );
+    place.assert_it_records();
     std::fs::remove_file(place.db()).unwrap();
     chmod(&place.dir.join("state"), 0o555);
     let line = place.run().assert_fail_open("budget-check");
@@ -277,13 +282,7 @@ fn an_unreadable_db_fails_open() {
     let Some(place) = Unprivileged::new("unreadable") else {
         return;
     };
-    chmod(&place.dir.join("state"), 0o777);
-    let ran = place.run();
-    assert!(
-        ran.output.stderr.is_empty(),
-        "precondition: {}",
-        ran.stderr()
-    );
+    place.assert_it_records();
     chmod(&place.db(), 0o000);
     let line = place.run().assert_fail_open("budget-check");
     assert!(

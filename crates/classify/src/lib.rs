@@ -170,8 +170,11 @@ fn prepare(ctx: &Context, call: &ToolCall<'_>, response: Option<&serde_json::Val
         ToolKind::Read | ToolKind::Search => true,
         _ => false,
     };
-    let observes = obs.failed != Some(true) && (read_only || observe::is_query(&obs));
-    let mutates = obs.kind.is_edit() || (obs.kind == ToolKind::Shell && observe::may_write(&obs));
+    // Each shell analysis once: every one of them lexes the command again.
+    let query = !read_only && observe::is_query(&obs);
+    let observes = obs.failed != Some(true) && (read_only || query);
+    let mutates = obs.kind.is_edit()
+        || (obs.kind == ToolKind::Shell && !read_only && observe::may_write(&obs, query));
     let failed = !matches!(class_before, Class::Ok);
     let (signature, normalised) = if failed {
         let sig_source = text::signature_source(obs.text)
@@ -193,7 +196,7 @@ fn prepare(ctx: &Context, call: &ToolCall<'_>, response: Option<&serde_json::Val
     };
     let edit_path = detect::read_path(&obs);
     let reads = if obs.failed != Some(true) {
-        observe::files_read(&obs, ctx)
+        observe::files_read(&obs, ctx, read_only)
     } else {
         Vec::new()
     };

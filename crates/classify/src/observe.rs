@@ -318,14 +318,11 @@ fn builds(obs: &Observation<'_>) -> bool {
     })
 }
 
-/// Whether a shell call may have changed the project: a shell write, a mutating git
-/// command, or anything not known to only read, query or build.
-pub fn may_write(obs: &Observation<'_>) -> bool {
+/// Whether a shell call that is not read-only may have changed the project: a shell write,
+/// a mutating git command, or anything not known to only query (`query`) or build.
+pub fn may_write(obs: &Observation<'_>, query: bool) -> bool {
     let command = obs.command.unwrap_or("");
-    if !selfheal_shell::write_targets(command).is_empty() {
-        return true;
-    }
-    !(selfheal_shell::is_read_only(command) || is_query(obs) || builds(obs))
+    !selfheal_shell::write_targets(command).is_empty() || !(query || builds(obs))
 }
 
 /// The names a missing-path failure is about: arguments of the call that its message
@@ -384,8 +381,12 @@ pub fn implied_reads(obs: &Observation<'_>, ctx: &selfheal_hook::Context) -> Vec
 }
 
 /// Files a successful shell call read (`cat f`, `grep x f`, `wc -l f`), absolute, at most 8.
-pub fn files_read(obs: &Observation<'_>, ctx: &selfheal_hook::Context) -> Vec<String> {
-    if obs.kind != ToolKind::Shell || !selfheal_shell::is_read_only(obs.command.unwrap_or("")) {
+pub fn files_read(
+    obs: &Observation<'_>,
+    ctx: &selfheal_hook::Context,
+    read_only: bool,
+) -> Vec<String> {
+    if obs.kind != ToolKind::Shell || !read_only {
         return Vec::new();
     }
     let mut out = Vec::new();

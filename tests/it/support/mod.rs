@@ -99,9 +99,15 @@ impl Drop for Sandbox {
 fn make_writable(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
+        let entry = entry?;
+        // Never through a symlink: cases plant links that leave the sandbox (to /tmp, to
+        // another test's sandbox), and following them chmods what is not ours, or loops.
+        if entry.file_type()?.is_symlink() {
+            continue;
+        }
+        let path = entry.path();
         let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700));
-        if path.is_dir() {
+        if entry.file_type()?.is_dir() {
             let _ = make_writable(&path);
         }
     }

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: formatting, lints, Rust tests, shell tests.
+# The whole test suite, as CI runs it: formatting, lints, Rust tests (the end-to-end suite
+# tests/e2e drives the real Codex CLI and Claude Code), shell tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "==> clients for the end-to-end tests"
+scripts/install-clients.sh
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check

@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    selfheal_hook::run(selfheal_hook::PATCH_VERIFIER)
+    selfheal_hook::run(selfheal_verify::HOOK)
 }

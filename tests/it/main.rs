@@ -4,6 +4,7 @@
 mod support;
 
 mod bad_input;
+mod breaker;
 mod classifier;
 mod cli;
 mod config;
@@ -12,3 +13,4 @@ mod fixtures;
 mod guard;
 mod registration;
 mod state;
+mod verifier;

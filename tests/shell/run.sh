@@ -50,7 +50,8 @@ check "claude PostToolUseFailure" quiet failure-classifier "$fx/claude/PostToolU
 # An Edit Claude refused (old_string not found) fires only PostToolBatch: F2 guidance.
 check "claude PostToolBatch"      guides failure-classifier "$fx/claude/PostToolBatch/edit_fail_not_found__2.json" '"additionalContext":"selfheal F2 argument_repair: '
 check "claude Edit verified"      quiet patch-verifier     "$fx/claude/PostToolUse/edit_success__2-edit.json"
-check "claude Stop"               quiet budget-check       "$fx/claude/Stop/bash_success.json"
+# The refused Edit above (F2) is still unresolved in this session: the stop is refused.
+check "claude Stop"               guides budget-check      "$fx/claude/Stop/bash_success.json" '{"decision":"block","reason":"selfheal: not done yet'
 check "codex PreToolUse patch"    quiet schema-guard       "$fx/codex/PreToolUse/apply_patch_success__1.json"
 check "codex PostToolUse shell"   quiet failure-classifier "$fx/codex/PostToolUse/shell_nonzero.json"
 check "codex Stop"                quiet budget-check       "$fx/codex/Stop/$(ls "$fx/codex/Stop" | head -1)"

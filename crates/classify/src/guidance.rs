@@ -17,18 +17,29 @@ pub fn render(
     limits: &BudgetLimits,
     used: &BudgetUsage,
 ) -> String {
+    render_hint(class, action, &hit.hint, evidence, limits, used)
+}
+
+/// The same block for any hook's finding (patch-verifier's too): `hint` says what to do next.
+pub fn render_hint(
+    class: Class,
+    action: Action,
+    hint: &str,
+    evidence: &str,
+    limits: &BudgetLimits,
+    used: &BudgetUsage,
+) -> String {
     let evidence = clip(evidence, MAX_EVIDENCE);
     let next = match action {
         Action::Retry | Action::ArgumentRepair | Action::ToolSubstitution | Action::ContextRefresh => {
-            hit.hint.clone()
+            hint.to_owned()
         }
         Action::Replan => {
             if class == Class::F7 {
-                hit.hint.clone()
+                hint.to_owned()
             } else {
                 format!(
-                    "{} This has failed before: do not repeat the same step; choose a different approach and state it first.",
-                    hit.hint
+                    "{hint} This has failed before: do not repeat the same step; choose a different approach and state it first."
                 )
             }
         }

@@ -7,7 +7,7 @@
 
 mod context;
 mod detect;
-mod guidance;
+pub mod guidance;
 mod observe;
 mod rules;
 mod text;

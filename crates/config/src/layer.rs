@@ -7,7 +7,7 @@ use selfheal_model::{Budget, Class};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::{Argv, ClassifierRule, Config, ConfigError, Profile};
+use crate::{Argv, ClassifierRule, Config, ConfigError, PatchCheck, Profile};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,6 +22,9 @@ struct Raw {
     classifier: Option<RawClassifier>,
     state: Option<RawState>,
     mcp: Option<RawMcp>,
+    stop: Option<RawStop>,
+    session_start: Option<RawSessionStart>,
+    patch: Option<RawPatch>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,8 +89,42 @@ struct RawState {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawStop {
+    max_refusals: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSessionStart {
+    summary: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawMcp {
     schemas: Option<BTreeMap<String, Spanned<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPatch {
+    checks: Option<Vec<RawCheck>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    glob: Spanned<RawGlobs>,
+    command: Spanned<RawCommand>,
+    timeout_secs: Option<Spanned<u64>>,
+}
+
+/// `"*.rs"` or `["*.rs", "build.rs"]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawGlobs {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// `"cargo test --quiet"` (split on white space, no quoting) or `["sh", "-c", "…"]`.
@@ -116,6 +153,9 @@ pub(crate) struct Layer {
     retention_days: Option<u64>,
     /// As written; relative paths are made relative to the file's directory by `read`.
     mcp_schemas: BTreeMap<String, PathBuf>,
+    stop_max_refusals: Option<u32>,
+    session_start_summary: Option<bool>,
+    patch_checks: Option<Vec<PatchCheck>>,
 }
 
 impl Layer {
@@ -228,6 +268,12 @@ impl Layer {
         if let Some(s) = raw.state {
             layer.retention_days = s.retention_days;
         }
+        if let Some(s) = raw.stop {
+            layer.stop_max_refusals = s.max_refusals;
+        }
+        if let Some(s) = raw.session_start {
+            layer.session_start_summary = s.summary;
+        }
         for (tool, path) in raw.mcp.and_then(|m| m.schemas).unwrap_or_default() {
             if !is_mcp_tool(&tool) {
                 return Err(err(
@@ -244,6 +290,30 @@ impl Layer {
             layer
                 .mcp_schemas
                 .insert(tool, PathBuf::from(path.into_inner()));
+        }
+        if let Some(checks) = raw.patch.and_then(|p| p.checks) {
+            let mut out = Vec::new();
+            for check in checks {
+                let span = check.glob.span();
+                let globs = match check.glob.into_inner() {
+                    RawGlobs::One(g) => vec![g],
+                    RawGlobs::Many(g) => g,
+                };
+                if globs.is_empty() || globs.iter().any(|g| g.trim().is_empty()) {
+                    return Err(err(span, "a check needs a non-empty glob".into()));
+                }
+                let span = check.command.span();
+                let command = argv(check.command.into_inner()).map_err(|m| err(span, m))?;
+                let timeout_secs = positive(check.timeout_secs)
+                    .map_err(|(s, m)| err(s, m))?
+                    .unwrap_or(crate::PATCH_CHECK_TIMEOUT_SECS);
+                out.push(PatchCheck {
+                    globs,
+                    command,
+                    timeout_secs,
+                });
+            }
+            layer.patch_checks = Some(out);
         }
         Ok(layer)
     }
@@ -269,6 +339,12 @@ impl Layer {
             .classifier_rules
             .extend(self.classifier_rules.iter().cloned());
         set(&mut config.retention_days, self.retention_days);
+        set(&mut config.stop_max_refusals, self.stop_max_refusals);
+        set(
+            &mut config.session_start_summary,
+            self.session_start_summary,
+        );
+        set(&mut config.patch_checks, self.patch_checks.clone());
         // Per tool: a later layer's schema for the same tool wins.
         config.mcp_schemas.extend(
             self.mcp_schemas

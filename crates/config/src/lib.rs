@@ -62,6 +62,19 @@ pub struct ClassifierRule {
     pub tools: Vec<String>,
 }
 
+/// A check run on every file an edit touched whose path matches (`[[patch.checks]]`,
+/// patch-verifier): `command` without a shell, `{file}` replaced by the file's absolute path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchCheck {
+    /// Globs (the `[scope]` syntax) over the path relative to the project root; any one matches.
+    pub globs: Vec<String>,
+    pub command: Argv,
+    pub timeout_secs: u64,
+}
+
+/// The default of `timeout_secs` in `[[patch.checks]]`.
+pub const PATCH_CHECK_TIMEOUT_SECS: u64 = 10;
+
 /// The effective configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -81,6 +94,14 @@ pub struct Config {
     /// arguments must match. Relative paths are resolved against the directory of the config
     /// file that names them; the files are read only when schema-guard sees such a call.
     pub mcp_schemas: BTreeMap<String, PathBuf>,
+    /// `[stop] max_refusals`: budget-check refuses at most this many stops per session, whatever
+    /// budget is left (Codex has no cap of its own). 0 = never refuse, only account.
+    pub stop_max_refusals: u32,
+    /// `[session_start] summary`: budget-check tells the agent, at SessionStart, its budget
+    /// and the success criteria in one paragraph.
+    pub session_start_summary: bool,
+    /// `[[patch.checks]]`: commands patch-verifier runs on edited files matching a glob.
+    pub patch_checks: Vec<PatchCheck>,
     /// The files that were read, lowest layer first.
     pub files: Vec<PathBuf>,
 }
@@ -113,6 +134,9 @@ impl Default for Config {
             classifier_rules: Vec::new(),
             retention_days: 30,
             mcp_schemas: BTreeMap::new(),
+            stop_max_refusals: 4,
+            session_start_summary: false,
+            patch_checks: Vec::new(),
             files: Vec::new(),
         }
     }

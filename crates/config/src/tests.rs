@@ -23,6 +23,7 @@ fn every_profile_parses_and_strict_is_stricter_than_lenient() {
         );
     }
     assert!(strict.max_repeats < lenient.max_repeats);
+    assert!(strict.stop_max_refusals < lenient.stop_max_refusals);
     assert!(!strict.scope_deny.is_empty());
 }
 
@@ -236,4 +237,76 @@ fn mcp_schema_paths_are_relative_to_their_file_and_add_up_across_layers() {
         .collect();
     assert_eq!(got, want);
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn patch_checks_parse_replace_lower_layers_and_name_bad_values() {
+    let config = Config::from_sources(&[
+        (
+            "user",
+            "[[patch.checks]]\nglob = \"*.py\"\ncommand = \"ruff check {file}\"\n",
+        ),
+        (
+            "project",
+            "[[patch.checks]]\nglob = \"*.rs\"\ncommand = [\"rustfmt\", \"--check\", \"{file}\"]\n\
+             [[patch.checks]]\nglob = [\"*.json\", \"data/**\"]\ncommand = \"jq . {file}\"\ntimeout_secs = 3\n",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(
+        config.patch_checks,
+        vec![
+            PatchCheck {
+                globs: vec!["*.rs".into()],
+                command: vec!["rustfmt".into(), "--check".into(), "{file}".into()],
+                timeout_secs: PATCH_CHECK_TIMEOUT_SECS,
+            },
+            PatchCheck {
+                globs: vec!["*.json".into(), "data/**".into()],
+                command: vec!["jq".into(), ".".into(), "{file}".into()],
+                timeout_secs: 3,
+            },
+        ],
+        "the project's list replaces the user's"
+    );
+    let e = error("[[patch.checks]]\nglob = \"*.rs\"\ncommand = []\n");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(3), Some("patch.checks.command"))
+    );
+    let e = error("[[patch.checks]]\nglob = \"\"\ncommand = \"true\"\n");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(2), Some("patch.checks.glob"))
+    );
+    let e = error("[[patch.checks]]\nglob = \"*\"\ncommand = \"true\"\ntimeout_secs = 0\n");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(4), Some("patch.checks.timeout_secs"))
+    );
+    let e = error("[[patch.checks]]\nglob = \"*\"\ncommand = \"true\"\nshell = true\n");
+    assert!(e.message.contains("unknown field"), "{}", e.message);
+}
+
+#[test]
+fn stop_and_session_start_keys() {
+    let config = Config::from_sources(&[(
+        "project",
+        "[stop]\nmax_refusals = 0\n[session_start]\nsummary = true\n",
+    )])
+    .unwrap();
+    assert_eq!(config.stop_max_refusals, 0);
+    assert!(config.session_start_summary);
+    assert_eq!(Config::default().stop_max_refusals, 4);
+    assert!(!Config::default().session_start_summary);
+    let e = error("[stop]\nmax_refusals = -1\n");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(2), Some("stop.max_refusals"))
+    );
+    let e = error("[session_start]\nsummary = \"yes\"\n");
+    assert_eq!(
+        (e.line, e.key.as_deref()),
+        (Some(2), Some("session_start.summary"))
+    );
 }

@@ -2,7 +2,7 @@
 //! they run (PreToolUse, both clients). A refusal costs no budget; its reason says what to
 //! change so that the next call succeeds.
 
-mod glob;
+pub mod glob;
 mod mcp;
 mod patch;
 mod scope;
@@ -21,7 +21,7 @@ pub use scope::Scope;
 type ParsedPatch = Result<selfheal_patch::Patch, selfheal_patch::ParseError>;
 
 pub const HOOK: Hook = Hook {
-    name: "schema-guard",
+    name: selfheal_hook::names::SCHEMA_GUARD,
     summary: "PreToolUse: refuses malformed or out-of-scope tool calls before they run",
     events: &["PreToolUse"],
     applies: has_tool,

@@ -1,11 +1,18 @@
-//! A hook binary's description, and the two whose own decisions are still to come
-//! (patch-verifier: issue D, budget-check: E): until then each records the events it is
-//! registered for and answers nothing. schema-guard lives in `selfheal-guard`,
-//! failure-classifier in `selfheal-classify`.
+//! A hook binary's description. Each hook's decision lives in its own crate: schema-guard in
+//! `selfheal-guard`, failure-classifier in `selfheal-classify`, patch-verifier in
+//! `selfheal-verify`, budget-check in `selfheal-breaker`.
 
-use selfheal_protocol::{Dialect, HookEvent, HookInput, Response, ToolCall};
+use selfheal_protocol::{Dialect, HookEvent, HookInput, Response};
 
-use crate::{record_event, Context, HookError, Verdict};
+use crate::{Context, HookError};
+
+/// The names the hooks record their events under, for a hook that reads another's.
+pub mod names {
+    pub const SCHEMA_GUARD: &str = "schema-guard";
+    pub const FAILURE_CLASSIFIER: &str = "failure-classifier";
+    pub const PATCH_VERIFIER: &str = "patch-verifier";
+    pub const BUDGET_CHECK: &str = "budget-check";
+}
 
 /// One hook binary.
 #[derive(Clone, Copy)]
@@ -24,54 +31,4 @@ impl Hook {
     pub fn handles(&self, event: &HookEvent) -> bool {
         self.events.contains(&event.name())
     }
-}
-
-pub const PATCH_VERIFIER: Hook = Hook {
-    name: "patch-verifier",
-    summary: "PostToolUse of edits: checks that every edit landed as intended",
-    events: &["PostToolUse"],
-    applies: is_edit,
-    decide: record_tool_event,
-};
-
-pub const BUDGET_CHECK: Hook = Hook {
-    name: "budget-check",
-    summary: "Stop, SubagentStop, SessionStart: the circuit breaker over the session's budgets",
-    events: &["SessionStart", "Stop", "SubagentStop"],
-    applies: always,
-    decide: record_session_event,
-};
-
-fn tool_calls(ctx: &Context) -> Vec<ToolCall<'_>> {
-    match ctx.event {
-        HookEvent::PostToolBatch => ctx.input.batch_calls(),
-        _ => ctx.input.tool_call(ctx.dialect).into_iter().collect(),
-    }
-}
-
-fn record_tool_event(ctx: &mut Context) -> Result<Response, HookError> {
-    ctx.write(|tx, ctx| {
-        let calls = tool_calls(ctx);
-        let ids = record_event(tx, ctx, &Verdict::NONE, &calls)?;
-        for (call, id) in calls.iter().zip(ids) {
-            crate::seen::record_seen(tx, ctx, call, Some(id))?;
-        }
-        Ok(())
-    })?;
-    Ok(Response::proceed())
-}
-
-fn always(_: &HookInput, _: Dialect) -> bool {
-    true
-}
-
-fn is_edit(input: &HookInput, dialect: Dialect) -> bool {
-    input
-        .tool_call(dialect)
-        .is_some_and(|call| call.kind.is_edit())
-}
-
-fn record_session_event(ctx: &mut Context) -> Result<Response, HookError> {
-    ctx.write(|tx, ctx| record_event(tx, ctx, &Verdict::NONE, &[]))?;
-    Ok(Response::proceed())
 }

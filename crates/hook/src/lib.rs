@@ -10,12 +10,14 @@
 mod args;
 mod context;
 mod hooks;
+mod intent;
 mod record;
 mod runner;
 pub mod seen;
 
 pub use args::{parse_args, Args, ArgsOutcome};
 pub use context::{Context, Env, HookError};
-pub use hooks::{Hook, BUDGET_CHECK, PATCH_VERIFIER};
+pub use hooks::{names, Hook};
+pub use intent::{intent, shell_intent};
 pub use record::{call_event, record_event, session_key, touch, Verdict};
 pub use runner::{run, run_with, Io};

@@ -58,6 +58,7 @@ pub fn call_event<'a>(
             None => "unknown",
         }),
         exit_code: outcome.and_then(|o| o.exit_code),
+        intent: crate::intent(ctx, call),
         ..base_event(ctx, verdict)
     }
 }

@@ -1,7 +1,7 @@
 //! The schema, versioned by `PRAGMA user_version`: DDL runs only when the version differs.
 
 /// Each entry brings the schema from its index to the next version.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -88,4 +88,39 @@ ALTER TABLE events ADD COLUMN read_only INTEGER;
 ALTER TABLE events ADD COLUMN mutates INTEGER;
 ALTER TABLE events ADD COLUMN output_hash TEXT;
 ALTER TABLE events ADD COLUMN excerpt TEXT;
+";
+
+/// Version 3 → 4: what budget-check keeps. `intent` is what a call was for (`file:<path>`,
+/// `run:<program> [<subcommand>]`, `tool:<name>`), so that a failure counts as resolved once a
+/// later call with the same intent works. `transcripts` remembers, per transcript file, how far
+/// it was read and the tokens counted in it (Claude repeats a message's usage on each of its
+/// lines: the last message id and its count avoid counting it twice). `stops` holds, per agent
+/// of a session (`''` = the main agent), the refused stops, the goal check's state at the last
+/// refusal, and the last event id up to which the success criteria passed. Events are looked
+/// up by tool call id too (a call schema-guard denied never ran).
+const V4: &str = "
+ALTER TABLE events ADD COLUMN intent TEXT;
+CREATE INDEX events_tool_use ON events (tool_use_id);
+
+CREATE TABLE transcripts (
+    client              TEXT NOT NULL,
+    session_id          TEXT NOT NULL,
+    path                TEXT NOT NULL,
+    byte_offset         INTEGER NOT NULL DEFAULT 0,
+    tokens              INTEGER NOT NULL DEFAULT 0,
+    last_message        TEXT,
+    last_message_tokens INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (client, session_id, path)
+) WITHOUT ROWID;
+
+CREATE TABLE stops (
+    client        TEXT NOT NULL,
+    session_id    TEXT NOT NULL,
+    agent         TEXT NOT NULL DEFAULT '',
+    refusals      INTEGER NOT NULL DEFAULT 0,
+    fingerprint   TEXT,
+    refusal_event INTEGER,
+    passed_upto   INTEGER,
+    PRIMARY KEY (client, session_id, agent)
+) WITHOUT ROWID;
 ";

@@ -277,6 +277,9 @@ pub struct NewEvent<'a> {
     pub output_hash: Option<String>,
     /// A short, redacted head and tail of the output.
     pub excerpt: Option<String>,
+    /// What the call was for: `file:<absolute path>`, `run:<program> [<subcommand>]` or
+    /// `tool:<name>`; a later call with the same intent that works resolves a failure.
+    pub intent: Option<String>,
 }
 
 /// A recorded event.
@@ -304,6 +307,7 @@ pub struct EventRow {
     pub mutates: Option<bool>,
     pub output_hash: Option<String>,
     pub excerpt: Option<String>,
+    pub intent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -339,7 +343,7 @@ pub struct Tx<'c> {
 
 const EVENT_COLUMNS: &str = "id, client, session_id, ts, hook, hook_event_name, tool_name, \
     tool_use_id, tool_kind, agent_id, fingerprint, outcome, exit_code, class, action, decision, \
-    error_signature, evidence, read_only, mutates, output_hash, excerpt";
+    error_signature, evidence, read_only, mutates, output_hash, excerpt, intent";
 
 impl Tx<'_> {
     fn err(&self, e: rusqlite::Error) -> StateError {
@@ -426,9 +430,9 @@ impl Tx<'_> {
                 "INSERT INTO events (client, session_id, ts, hook, hook_event_name, tool_name,
                     tool_use_id, tool_kind, agent_id, fingerprint, outcome, exit_code, class,
                     action, decision, error_signature, evidence, read_only, mutates, output_hash,
-                    excerpt)
+                    excerpt, intent)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                    ?18, ?19, ?20, ?21)",
+                    ?18, ?19, ?20, ?21, ?22)",
                 params![
                     key.client,
                     key.session_id,
@@ -451,6 +455,7 @@ impl Tx<'_> {
                     e.mutates,
                     e.output_hash,
                     e.excerpt,
+                    e.intent,
                 ],
             )
             .map_err(|e| self.err(e))?;
@@ -689,7 +694,15 @@ impl Tx<'_> {
     /// Forgets everything about one session. Returns the number of rows removed.
     pub fn delete_session(&self, key: &SessionKey) -> Result<u64, StateError> {
         let mut removed = 0;
-        for table in ["events", "budgets", "files_seen", "escalations", "sessions"] {
+        for table in [
+            "events",
+            "budgets",
+            "files_seen",
+            "escalations",
+            "transcripts",
+            "stops",
+            "sessions",
+        ] {
             removed += self
                 .tx
                 .execute(
@@ -732,7 +745,14 @@ impl Tx<'_> {
         let cutoff = self.now - (retention_days as i64).saturating_mul(DAY_MS);
         let filter = "(client, session_id) IN
             (SELECT client, session_id FROM sessions WHERE last_seen < ?1)";
-        for table in ["events", "budgets", "files_seen", "escalations"] {
+        for table in [
+            "events",
+            "budgets",
+            "files_seen",
+            "escalations",
+            "transcripts",
+            "stops",
+        ] {
             self.tx
                 .execute(
                     &format!("DELETE FROM {table} WHERE {filter}"),
@@ -796,8 +816,12 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
         mutates: r.get(19)?,
         output_hash: r.get(20)?,
         excerpt: r.get(21)?,
+        intent: r.get(22)?,
     })
 }
+
+mod breaker;
+pub use breaker::{StopRow, TranscriptRow};
 
 #[cfg(test)]
 mod tests;

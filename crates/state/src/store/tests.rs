@@ -370,3 +370,349 @@ fn read_only_open_creates_nothing_and_sees_committed_rows() {
         .write(|tx| tx.add_budget(&key(), Budget::Retries, 1))
         .is_err());
 }
+
+#[test]
+fn a_version_three_database_is_migrated_to_what_budget_check_keeps() {
+    let tmp = TempDir::new("migrate-v3");
+    let path = tmp.0.join("state.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for m in &schema::MIGRATIONS[..3] {
+            conn.execute_batch(m).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute(
+            "INSERT INTO events (client, session_id, ts, hook, hook_event_name, decision)
+             VALUES ('claude', 's1', 1, 'budget-check', 'Stop', 'none')",
+            [],
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 4);
+    let index: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'events_tool_use'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(index, 1);
+    store
+        .write(|tx| {
+            let old = tx.events(&key(), 10)?;
+            assert_eq!(old.len(), 1);
+            assert_eq!(old[0].intent, None, "rows from before keep no intent");
+            assert!(tx.transcripts(&key())?.is_empty());
+            assert_eq!(tx.stop_state(&key(), "")?, StopRow::default());
+            Ok(())
+        })
+        .unwrap();
+}
+
+fn call<'a>(
+    name: &'a str,
+    outcome: &'a str,
+    class: Option<Class>,
+    fingerprint: &str,
+    intent: &str,
+    tool_use_id: &'a str,
+) -> NewEvent<'a> {
+    NewEvent {
+        tool_name: Some("Bash"),
+        tool_use_id: Some(tool_use_id),
+        fingerprint: Some(fingerprint.into()),
+        intent: Some(intent.into()),
+        outcome: Some(outcome),
+        class,
+        ..event(name)
+    }
+}
+
+#[test]
+fn failures_stay_unresolved_until_a_later_call_of_the_same_intent_works() {
+    let tmp = TempDir::new("unresolved");
+    let mut store = Store::open(&tmp.0.join("state.db")).unwrap();
+    let unresolved = |store: &mut Store| -> Vec<String> {
+        store
+            .read(|tx| tx.unresolved_failures(&key(), None, 10))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.tool_use_id.unwrap())
+            .collect()
+    };
+    store
+        .write(|tx| {
+            tx.touch_session(&key(), None, 30)?;
+            // A refused call never ran; a successful heredoc write (F4) and a changed answer
+            // (F6) are no failures; Codex's unknown outcome is one for F1.
+            // The agent's edit-test loop (`task`) is no fault.
+            tx.insert_event(
+                &key(),
+                &call(
+                    "PostToolUseFailure",
+                    "failure",
+                    Some(Class::Task),
+                    "t",
+                    "run:cargo test",
+                    "t1",
+                ),
+            )?;
+            tx.insert_event(
+                &key(),
+                &call(
+                    "PreToolUse",
+                    "unknown",
+                    Some(Class::F2),
+                    "a",
+                    "run:vim",
+                    "p1",
+                ),
+            )?;
+            tx.insert_event(
+                &key(),
+                &call(
+                    "PostToolUse",
+                    "success",
+                    Some(Class::F4),
+                    "b",
+                    "run:cat",
+                    "w1",
+                ),
+            )?;
+            tx.insert_event(
+                &key(),
+                &call(
+                    "PostToolUse",
+                    "unknown",
+                    Some(Class::F6),
+                    "c",
+                    "run:git status",
+                    "q1",
+                ),
+            )?;
+            tx.insert_event(
+                &key(),
+                &call(
+                    "PostToolUse",
+                    "unknown",
+                    Some(Class::F1),
+                    "d",
+                    "run:curl",
+                    "c1",
+                ),
+            )?;
+            tx.insert_event(
+                &key(),
+                &call(
+                    "PostToolUseFailure",
+                    "failure",
+                    Some(Class::F2),
+                    "e",
+                    "run:git log",
+                    "g1",
+                ),
+            )?;
+            tx.insert_event(
+                &key(),
+                &call(
+                    "PostToolUseFailure",
+                    "failure",
+                    Some(Class::F4),
+                    "f",
+                    "run:fd",
+                    "f1",
+                ),
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(unresolved(&mut store), ["f1", "g1", "c1"]);
+    store
+        .write(|tx| {
+            // A call schema-guard denied never ran: what the batch says of it counts neither
+            // as a failure nor as a success.
+            tx.insert_event(
+                &key(),
+                &NewEvent {
+                    decision: "deny",
+                    ..call(
+                        "PreToolUse",
+                        "unknown",
+                        Some(Class::F7),
+                        "d",
+                        "run:curl",
+                        "d1",
+                    )
+                },
+            )?;
+            tx.insert_event(
+                &key(),
+                &call(
+                    "PostToolBatch",
+                    "unknown",
+                    Some(Class::F4),
+                    "d",
+                    "run:curl",
+                    "d1",
+                ),
+            )?;
+            tx.insert_event(
+                &key(),
+                &call(
+                    "PostToolBatch",
+                    "unknown",
+                    Some(Class::F2),
+                    "d",
+                    "run:curl",
+                    "d1",
+                ),
+            )?;
+            // The same call recorded again by another hook is not a later success.
+            tx.insert_event(
+                &key(),
+                &call("PostToolUse", "success", None, "d", "run:curl", "c1"),
+            )?;
+            // Argument repair: the same program, other arguments. It also cures the F4: a call
+            // that works after the wrong tool is taken for the other tool.
+            tx.insert_event(
+                &key(),
+                &call(
+                    "PostToolUse",
+                    "success",
+                    Some(Class::Ok),
+                    "e2",
+                    "run:git log",
+                    "g2",
+                ),
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(unresolved(&mut store), ["c1"]);
+    store
+        .write(|tx| {
+            // The curl answers now (the classifier may call the changed answer F6).
+            tx.insert_event(
+                &key(),
+                &call(
+                    "PostToolUse",
+                    "unknown",
+                    Some(Class::F6),
+                    "d",
+                    "run:curl",
+                    "c2",
+                ),
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert!(unresolved(&mut store).is_empty());
+}
+
+#[test]
+fn a_patch_verifier_finding_is_a_failure_whatever_the_client_said() {
+    let tmp = TempDir::new("verifier");
+    let mut store = Store::open(&tmp.0.join("state.db")).unwrap();
+    let ids = store
+        .write(|tx| {
+            tx.touch_session(&key(), None, 30)?;
+            let edit = |hook, class| NewEvent {
+                hook,
+                tool_name: Some("Edit"),
+                tool_use_id: Some("e1"),
+                fingerprint: Some("x".into()),
+                intent: Some("file:/p/a.rs".into()),
+                outcome: Some("success"),
+                class,
+                agent_id: Some("sub"),
+                ..event("PostToolUse")
+            };
+            tx.insert_event(&key(), &edit("patch-verifier", Some(Class::F3)))?;
+            // The classifier's row of the same call, written after it, resolves nothing.
+            tx.insert_event(&key(), &edit("failure-classifier", Some(Class::Ok)))?;
+            let all = tx.unresolved_failures(&key(), None, 10)?;
+            let mine = tx.unresolved_failures(&key(), Some("sub"), 10)?;
+            let others = tx.unresolved_failures(&key(), Some("other"), 10)?;
+            Ok((all.len(), mine.len(), others.len()))
+        })
+        .unwrap();
+    assert_eq!(ids, (1, 1, 0));
+}
+
+#[test]
+fn a_transcript_reading_is_stored_only_over_the_offset_it_started_from() {
+    let tmp = TempDir::new("transcripts");
+    let mut store = Store::open(&tmp.0.join("state.db")).unwrap();
+    let row = |offset, tokens| TranscriptRow {
+        path: "/t.jsonl".into(),
+        byte_offset: offset,
+        tokens,
+        last_message: Some("m".into()),
+        last_message_tokens: 5,
+    };
+    store
+        .write(|tx| {
+            tx.touch_session(&key(), None, 30)?;
+            assert!(tx.advance_transcript(&key(), 0, &row(100, 10))?);
+            // A second reader that also started at 0 lost the race: nothing counted twice.
+            assert!(!tx.advance_transcript(&key(), 0, &row(100, 10))?);
+            assert!(tx.advance_transcript(&key(), 100, &row(250, 30))?);
+            let other = TranscriptRow {
+                path: "/sub.jsonl".into(),
+                ..row(10, 7)
+            };
+            assert!(tx.advance_transcript(&key(), 0, &other)?);
+            assert_eq!(tx.transcript_tokens(&key())?, 37);
+            assert_eq!(tx.transcripts(&key())?[1], row(250, 30));
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn refusals_count_per_agent_and_for_the_session() {
+    let tmp = TempDir::new("stops");
+    let mut store = Store::open(&tmp.0.join("state.db")).unwrap();
+    store
+        .write(|tx| {
+            tx.touch_session(&key(), None, 30)?;
+            assert_eq!(tx.record_refusal(&key(), "", "fp1", 3)?, 1);
+            assert_eq!(tx.record_refusal(&key(), "", "fp2", 5)?, 2);
+            assert_eq!(tx.record_refusal(&key(), "agent-a", "fp3", 6)?, 1);
+            tx.set_criteria_passed(&key(), Some(4))?;
+            assert_eq!(tx.stop_refusals(&key())?, 3);
+            let main = tx.stop_state(&key(), "")?;
+            assert_eq!(
+                (
+                    main.refusals,
+                    main.fingerprint.as_deref(),
+                    main.refusal_event,
+                    main.passed_upto
+                ),
+                (2, Some("fp2"), Some(5), Some(4))
+            );
+            // Rows after event 4: one read-only call (no change), one write.
+            let ran = |ro: bool| NewEvent {
+                tool_name: Some("Bash"),
+                read_only: Some(ro),
+                outcome: Some("success"),
+                class: Some(Class::Ok),
+                ..event("PostToolUse")
+            };
+            for _ in 0..4 {
+                tx.insert_event(&key(), &event("Stop"))?;
+            }
+            tx.insert_event(&key(), &ran(true))?;
+            assert_eq!(tx.changes_since(&key(), 4)?, 0);
+            assert_eq!(tx.successes_since(&key(), None, 4)?, 1);
+            assert_eq!(tx.successes_since(&key(), Some("agent-a"), 4)?, 0);
+            tx.insert_event(&key(), &ran(false))?;
+            assert_eq!(tx.changes_since(&key(), 4)?, 1);
+            assert_eq!(tx.last_event_id(&key())?, 6);
+            assert_eq!(tx.delete_session(&key())?, 6 + 2 + 1);
+            Ok(())
+        })
+        .unwrap();
+}

@@ -1,0 +1,319 @@
+//! What budget-check (the circuit breaker at Stop) reads and keeps: how far each transcript was
+//! read and the tokens counted in it, the refused stops per agent, the success criteria's last
+//! pass, and the session's failures that no later call resolved.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{event_row, EventRow, SessionKey, Tx, EVENT_COLUMNS};
+use crate::StateError;
+
+/// How far one transcript file was read, and what was counted in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TranscriptRow {
+    pub path: String,
+    /// Bytes read so far: always the end of a complete line.
+    pub byte_offset: u64,
+    /// Tokens counted in those bytes.
+    pub tokens: u64,
+    /// Claude writes one line per content block of a message, each with the message's usage:
+    /// the last message counted, and what was counted for it.
+    pub last_message: Option<String>,
+    pub last_message_tokens: u64,
+}
+
+/// The stop state of one agent of a session (`agent` = `""` for the main agent).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StopRow {
+    pub agent: String,
+    /// Stops refused so far.
+    pub refusals: u64,
+    /// The goal check's state (a hash) at the last refusal.
+    pub fingerprint: Option<String>,
+    /// The event recorded with the last refusal.
+    pub refusal_event: Option<i64>,
+    /// The success criteria last passed with every event up to this id recorded (main agent).
+    pub passed_upto: Option<i64>,
+}
+
+/// A call that ran and did what it was asked, as far as the record says: `ok`; `task` (the
+/// tool worked, what is left is the work itself, which the success criteria judge); no class
+/// and a success the client reported; or a class that describes the call's circumstances
+/// rather than a failure of it (`F4` the wrong tool, `F5` a stale view, `F6` an answer that
+/// contradicts an earlier one) when the client said it succeeded, or said nothing at
+/// PostToolUse (Codex shell output). Claude's PostToolBatch rows are the calls that had no
+/// hook of their own (refused edits, denied calls): they count only when they say success.
+/// Never a call schema-guard denied, nor patch-verifier's finding that an edit did not land.
+const WORKED: &str = "s.hook_event_name <> 'PreToolUse' AND s.tool_name IS NOT NULL
+    AND NOT (s.hook = 'patch-verifier' AND s.class IN ('F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7'))
+    AND (s.class IN ('ok', 'task')
+         OR (s.class IS NULL AND s.outcome = 'success')
+         OR (s.class IN ('F4', 'F5', 'F6') AND (s.outcome = 'success'
+             OR (coalesce(s.outcome, 'unknown') = 'unknown' AND s.hook_event_name = 'PostToolUse'))))
+    AND NOT EXISTS (SELECT 1 FROM events d WHERE d.tool_use_id = s.tool_use_id
+        AND d.client = s.client AND d.session_id = s.session_id
+        AND d.hook_event_name = 'PreToolUse' AND d.decision = 'deny')";
+
+/// A call that worked and is not the agent's edit-test loop: progress, for the loop check.
+const SUCCEEDED: &str = "coalesce(s.class, '') <> 'task'";
+
+/// A fault-class call that failed: the client said so; or it did not say (Codex shell output)
+/// and the class means failure (`F1` no answer, `F2` a malformed call, `F3` unusable output,
+/// `F7` a failing call repeated); or patch-verifier found the edit did not land as intended,
+/// whatever the client said. A call schema-guard denied is none: it never ran (its refusal
+/// told the agent what to do instead).
+const FAILED: &str = "f.hook_event_name <> 'PreToolUse' AND f.tool_name IS NOT NULL
+    AND f.class IN ('F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7')
+    AND (f.outcome = 'failure'
+         OR (coalesce(f.outcome, 'unknown') = 'unknown' AND f.class IN ('F1', 'F2', 'F3', 'F7'))
+         OR f.hook = 'patch-verifier')
+    AND NOT EXISTS (SELECT 1 FROM events d WHERE d.tool_use_id = f.tool_use_id
+        AND d.client = f.client AND d.session_id = f.session_id
+        AND d.hook_event_name = 'PreToolUse' AND d.decision = 'deny')";
+
+impl Tx<'_> {
+    /// Every transcript read for this session.
+    pub fn transcripts(&self, key: &SessionKey) -> Result<Vec<TranscriptRow>, StateError> {
+        self.collect(
+            "SELECT path, byte_offset, tokens, last_message, last_message_tokens
+             FROM transcripts WHERE client = ?1 AND session_id = ?2 ORDER BY path",
+            params![key.client, key.session_id],
+            |r| {
+                Ok(TranscriptRow {
+                    path: r.get(0)?,
+                    byte_offset: r.get::<_, i64>(1)?.max(0) as u64,
+                    tokens: r.get::<_, i64>(2)?.max(0) as u64,
+                    last_message: r.get(3)?,
+                    last_message_tokens: r.get::<_, i64>(4)?.max(0) as u64,
+                })
+            },
+        )
+    }
+
+    /// Stores what was read of a transcript from offset `from` on, unless another process
+    /// stored a later reading meanwhile (its offset is no longer `from`): then that one stays,
+    /// and nothing is counted twice. Returns whether this reading was stored.
+    pub fn advance_transcript(
+        &self,
+        key: &SessionKey,
+        from: u64,
+        row: &TranscriptRow,
+    ) -> Result<bool, StateError> {
+        self.tx
+            .execute(
+                "INSERT INTO transcripts (client, session_id, path, byte_offset, tokens,
+                    last_message, last_message_tokens)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT DO UPDATE SET byte_offset = excluded.byte_offset,
+                    tokens = excluded.tokens, last_message = excluded.last_message,
+                    last_message_tokens = excluded.last_message_tokens
+                 WHERE transcripts.byte_offset = ?8",
+                params![
+                    key.client,
+                    key.session_id,
+                    row.path,
+                    row.byte_offset as i64,
+                    row.tokens as i64,
+                    row.last_message,
+                    row.last_message_tokens as i64,
+                    from as i64
+                ],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The tokens counted over all of the session's transcripts.
+    pub fn transcript_tokens(&self, key: &SessionKey) -> Result<u64, StateError> {
+        self.tx
+            .query_row(
+                "SELECT coalesce(sum(tokens), 0) FROM transcripts
+                 WHERE client = ?1 AND session_id = ?2",
+                params![key.client, key.session_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The stop state of one agent (`""` = the main agent); all zero when it has none yet.
+    pub fn stop_state(&self, key: &SessionKey, agent: &str) -> Result<StopRow, StateError> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT refusals, fingerprint, refusal_event, passed_upto FROM stops
+                 WHERE client = ?1 AND session_id = ?2 AND agent = ?3",
+                params![key.client, key.session_id, agent],
+                |r| {
+                    Ok(StopRow {
+                        agent: agent.to_owned(),
+                        refusals: r.get::<_, i64>(0)?.max(0) as u64,
+                        fingerprint: r.get(1)?,
+                        refusal_event: r.get(2)?,
+                        passed_upto: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .unwrap_or_else(|| StopRow {
+                agent: agent.to_owned(),
+                ..StopRow::default()
+            }))
+    }
+
+    /// Stops refused in the whole session, every agent together.
+    pub fn stop_refusals(&self, key: &SessionKey) -> Result<u64, StateError> {
+        self.tx
+            .query_row(
+                "SELECT coalesce(sum(refusals), 0) FROM stops WHERE client = ?1 AND session_id = ?2",
+                params![key.client, key.session_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Counts a refused stop of `agent`, with the goal check's state and the event recorded
+    /// for it. Returns the agent's refusals so far.
+    pub fn record_refusal(
+        &self,
+        key: &SessionKey,
+        agent: &str,
+        fingerprint: &str,
+        event_id: i64,
+    ) -> Result<u64, StateError> {
+        self.tx
+            .query_row(
+                "INSERT INTO stops (client, session_id, agent, refusals, fingerprint, refusal_event)
+                 VALUES (?1, ?2, ?3, 1, ?4, ?5)
+                 ON CONFLICT DO UPDATE SET refusals = refusals + 1,
+                    fingerprint = excluded.fingerprint, refusal_event = excluded.refusal_event
+                 RETURNING refusals",
+                params![key.client, key.session_id, agent, fingerprint, event_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Remembers that the success criteria passed with every event up to `upto` recorded
+    /// (`None`: they failed, or were not run).
+    pub fn set_criteria_passed(
+        &self,
+        key: &SessionKey,
+        upto: Option<i64>,
+    ) -> Result<(), StateError> {
+        self.tx
+            .execute(
+                "INSERT INTO stops (client, session_id, agent, passed_upto) VALUES (?1, ?2, '', ?3)
+                 ON CONFLICT DO UPDATE SET passed_upto = excluded.passed_upto",
+                params![key.client, key.session_id, upto],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The id of the session's latest event (0 when it has none).
+    pub fn last_event_id(&self, key: &SessionKey) -> Result<i64, StateError> {
+        self.tx
+            .query_row(
+                "SELECT coalesce(max(id), 0) FROM events WHERE client = ?1 AND session_id = ?2",
+                params![key.client, key.session_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Tool calls after event `after` that may have changed something (not known read-only).
+    pub fn changes_since(&self, key: &SessionKey, after: i64) -> Result<u64, StateError> {
+        self.count(
+            "SELECT count(*) FROM events s WHERE s.client = ?1 AND s.session_id = ?2 AND s.id > ?3
+                AND s.tool_name IS NOT NULL AND s.hook_event_name <> 'PreToolUse'
+                AND coalesce(s.read_only, 0) = 0",
+            params![key.client, key.session_id, after],
+        )
+    }
+
+    /// Tool calls after event `after` that succeeded outright, by `agent` when given.
+    pub fn successes_since(
+        &self,
+        key: &SessionKey,
+        agent: Option<&str>,
+        after: i64,
+    ) -> Result<u64, StateError> {
+        self.count(
+            &format!(
+                "SELECT count(*) FROM events s WHERE s.client = ?1 AND s.session_id = ?2
+                    AND s.id > ?3 AND (?4 IS NULL OR s.agent_id = ?4) AND {WORKED}
+                    AND {SUCCEEDED}"
+            ),
+            params![key.client, key.session_id, after, agent],
+        )
+    }
+
+    /// The session's failures that no later call resolved, newest first, at most `limit`;
+    /// only those of `agent` when given.
+    ///
+    /// A failure (see `FAILED`) is resolved by a later, different call that worked (see
+    /// `WORKED`) with the same fingerprint (the same call again) or the same intent (the same
+    /// file, the same program); an `F4` (the wrong tool) by any later call that worked, since
+    /// its cure is another tool.
+    pub fn unresolved_failures(
+        &self,
+        key: &SessionKey,
+        agent: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<EventRow>, StateError> {
+        let columns = EVENT_COLUMNS
+            .split(", ")
+            .map(|c| format!("f.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.collect(
+            &format!(
+                "SELECT {columns} FROM events f
+                 WHERE f.client = ?1 AND f.session_id = ?2 AND (?3 IS NULL OR f.agent_id = ?3)
+                   AND {FAILED}
+                   AND NOT EXISTS (
+                       SELECT 1 FROM events s
+                       WHERE s.client = f.client AND s.session_id = f.session_id AND s.id > f.id
+                         AND (s.tool_use_id IS NULL OR f.tool_use_id IS NULL
+                              OR s.tool_use_id <> f.tool_use_id)
+                         AND {WORKED}
+                         AND (s.fingerprint = f.fingerprint OR s.intent = f.intent
+                              OR f.class = 'F4'))
+                 ORDER BY f.id DESC LIMIT ?4"
+            ),
+            params![key.client, key.session_id, agent, limit],
+            event_row,
+        )
+    }
+
+    /// How often each recovery action was given in the session (`stop` counts refused stops
+    /// as recorded with their events), most used first.
+    pub fn action_counts(&self, key: &SessionKey) -> Result<Vec<(String, u64)>, StateError> {
+        self.collect(
+            "SELECT action, count(*) AS n FROM events
+             WHERE client = ?1 AND session_id = ?2 AND action IS NOT NULL
+             GROUP BY action ORDER BY n DESC, action",
+            params![key.client, key.session_id],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)),
+        )
+    }
+
+    /// The reasons of the session's escalations, oldest first.
+    pub fn escalation_reasons(&self, key: &SessionKey) -> Result<Vec<String>, StateError> {
+        self.collect(
+            "SELECT reason FROM escalations WHERE client = ?1 AND session_id = ?2 ORDER BY id",
+            params![key.client, key.session_id],
+            |r| r.get(0),
+        )
+    }
+
+    fn count(&self, sql: &str, params: impl rusqlite::Params) -> Result<u64, StateError> {
+        self.tx
+            .query_row(sql, params, |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.err(e))
+    }
+}

@@ -345,9 +345,14 @@ fn the_wal_stays_small_across_many_short_lived_writers() {
             })
             .unwrap();
     }
-    // Checkpointed when each writer closes: no WAL left over, whatever the number of writers.
+    // Checkpointed and truncated by the writer that finds it past the limit: never more than
+    // the limit plus one transaction, whatever the number of writers.
     let wal = std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
-    assert!(wal <= 64 * 4120, "WAL grew to {wal} bytes");
+    assert!(wal > 0, "the WAL is kept between writers");
+    assert!(
+        wal <= super::WAL_CHECKPOINT_BYTES + 16 * 4120,
+        "WAL grew to {wal} bytes"
+    );
 }
 
 #[test]

@@ -86,19 +86,67 @@ fn main() {
         }
         if let Some(re) = &r.regex {
             // Fail the build, not a hook, on a bad pattern.
-            if let Err(e) = regex::Regex::new(re) {
+            if let Err(e) = regex_lite::Regex::new(re) {
                 panic!("rules.toml: {}: {e}", r.id);
             }
         }
         writeln!(
             out,
-            "    Rule {{ id: {:?}, class: Class::{class}, priority: {}, any: &{:?}, regex: {:?}, \
+            "    Rule {{ id: {:?}, class: Class::{class}, priority: {}, regex: {:?}, \
              tools: &{:?}, programs: &{:?}, on: {on}, anywhere: {}, kind: {:?}, hint: {:?} }},",
-            r.id, r.priority, r.any, r.regex, r.tools, r.programs, r.anywhere, r.kind, r.hint
+            r.id, r.priority, r.regex, r.tools, r.programs, r.anywhere, r.kind, r.hint
         )
         .unwrap();
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("rules.rs");
-    std::fs::write(dest, out).unwrap();
+    literal_index(&file.rule, &mut out);
+    let dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(dir.join("rules.rs"), out).unwrap();
+}
+
+/// The two-byte index over every rule literal (see `Literals` in src/rules.rs), built here so
+/// that a hook process does not build it at start-up.
+fn literal_index(rules: &[Rule], out: &mut String) {
+    let mut patterns: Vec<&str> = Vec::new();
+    let mut owners: Vec<Vec<usize>> = Vec::new();
+    for (r, rule) in rules.iter().enumerate() {
+        for lit in &rule.any {
+            let i = patterns.iter().position(|p| p == lit).unwrap_or_else(|| {
+                patterns.push(lit);
+                owners.push(Vec::new());
+                patterns.len() - 1
+            });
+            if !owners[i].contains(&r) {
+                owners[i].push(r);
+            }
+        }
+    }
+    let mut table = vec![0u16; 1 << 16];
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, p) in patterns.iter().enumerate() {
+        let key = (usize::from(p.as_bytes()[0]) << 8) | usize::from(p.as_bytes()[1]);
+        if table[key] == 0 {
+            groups.push(Vec::new());
+            table[key] = u16::try_from(groups.len()).expect("under 65,536 literal prefixes");
+        }
+        groups[usize::from(table[key]) - 1].push(i);
+    }
+    writeln!(out, "static PATTERNS: &[&[u8]] = &[").unwrap();
+    for p in &patterns {
+        writeln!(out, "    b{p:?},").unwrap();
+    }
+    let slices = |lists: &[Vec<usize>]| {
+        let items: Vec<String> = lists.iter().map(|l| format!("&{l:?}")).collect();
+        format!("&[{}]", items.join(", "))
+    };
+    writeln!(out, "];\nstatic OWNERS: &[&[usize]] = {};", slices(&owners)).unwrap();
+    writeln!(out, "static GROUPS: &[&[usize]] = {};", slices(&groups)).unwrap();
+    let bytes: Vec<u8> = table.iter().flat_map(|v| v.to_le_bytes()).collect();
+    let dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    std::fs::write(dir.join("bigrams.bin"), bytes).unwrap();
+    writeln!(
+        out,
+        "static BIGRAMS: &[u8; 1 << 17] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/bigrams.bin\"));"
+    )
+    .unwrap();
 }

@@ -92,8 +92,6 @@ fn claude_write_outside_scope_is_refused_and_not_created() {
 /// A call schema-guard refused never ran: Claude's PostToolBatch still lists it (its result
 /// is our refusal), and it must not be classified again as if it had run.
 #[test]
-#[ignore = "failure-classifier classifies at PostToolBatch a call schema-guard refused (F4 \
-            shell-write, spends a substitution): un-ignore when fixed"]
 fn claude_call_refused_by_the_guard_gets_no_second_guidance() {
     let out = run(Client::Claude, "refused-twice")
         .config("[scope]\nallow = [\"src/**\"]\n")

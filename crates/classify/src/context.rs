@@ -7,14 +7,14 @@ use std::path::Path;
 use selfheal_hook::seen::{absolute, content_hash};
 use selfheal_hook::Context;
 use selfheal_model::Class;
-use selfheal_state::{EventRow, StateError, Tx};
+use selfheal_state::{CallRow, StateError, Tx};
 
 use crate::rules::Hit;
 use crate::Prepared;
 
 /// The classifier's earlier tool events in this session, oldest first.
 pub struct History {
-    pub rows: Vec<EventRow>,
+    pub rows: Vec<CallRow>,
 }
 
 /// Events read back for context: enough for three attempts with edits and reads between.
@@ -22,34 +22,37 @@ pub const WINDOW: u32 = 60;
 
 impl History {
     pub fn load(tx: &Tx<'_>, ctx: &Context) -> Result<History, StateError> {
-        let rows = tx
-            .events(&ctx.session_key(), WINDOW)?
-            .into_iter()
-            .filter(|r| r.hook == crate::HOOK.name && r.tool_name.is_some())
-            .collect();
+        let rows = tx.recent_calls(&ctx.session_key(), crate::HOOK.name, WINDOW)?;
         Ok(History { rows })
-    }
-
-    pub fn has_tool_use(&self, id: &str) -> bool {
-        self.rows
-            .iter()
-            .any(|r| r.tool_use_id.as_deref() == Some(id))
     }
 
     /// Attempts: calls that are neither edits nor read-only observations, newest last. These
     /// are what repeats or oscillates; edits and reads between them do not break a run.
-    fn attempts(&self) -> impl DoubleEndedIterator<Item = &EventRow> {
+    fn attempts(&self) -> impl DoubleEndedIterator<Item = &CallRow> {
         self.rows
             .iter()
             .filter(|r| r.read_only != Some(true) && !is_edit_row(r))
     }
 }
 
-fn is_edit_row(r: &EventRow) -> bool {
+/// `pred` holds for every item; stops at the first that fails or errs.
+fn all_ok<T>(
+    items: impl Iterator<Item = T>,
+    mut pred: impl FnMut(&T) -> Result<bool, StateError>,
+) -> Result<bool, StateError> {
+    for item in items {
+        if !pred(&item)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn is_edit_row(r: &CallRow) -> bool {
     matches!(r.tool_kind.as_deref(), Some("edit" | "write" | "patch"))
 }
 
-fn class_of(r: &EventRow) -> Option<Class> {
+fn class_of(r: &CallRow) -> Option<Class> {
     r.class.as_deref().and_then(|c| c.parse().ok())
 }
 
@@ -109,7 +112,7 @@ pub fn refine(
 
     let current = hit.as_ref().map_or(Class::Ok, |h| h.class);
     if repeatable(current) {
-        if let Some(f7) = loop_failure(ctx, history, p, hit.as_ref())? {
+        if let Some(f7) = loop_failure(tx, ctx, history, p, hit.as_ref())? {
             return Ok(Some(f7));
         }
     }
@@ -122,6 +125,7 @@ pub fn refine(
 }
 
 fn loop_failure(
+    tx: &Tx<'_>,
     ctx: &Context,
     history: &History,
     p: &Prepared,
@@ -161,7 +165,7 @@ fn loop_failure(
         return Ok(None);
     };
     // The run of failed attempts just before this one (a success ends it).
-    let mut run: Vec<&EventRow> = Vec::new();
+    let mut run: Vec<&CallRow> = Vec::new();
     for r in history.attempts().rev() {
         match class_of(r) {
             Some(c) if repeatable(c) => run.push(r),
@@ -182,7 +186,7 @@ fn loop_failure(
     }
     // A/B/A/B: two alternating failures, judged at the fourth.
     if run.len() >= 3 {
-        let sig = |r: &EventRow| r.error_signature.clone().unwrap_or_default();
+        let sig = |r: &CallRow| r.error_signature.clone().unwrap_or_default();
         let (b, a2, b2) = (sig(run[0]), sig(run[1]), sig(run[2]));
         if !b.is_empty() && a2 == *signature && b2 == b && b != *signature {
             return Ok(replan(
@@ -193,7 +197,7 @@ fn loop_failure(
     }
     // Near-identical outputs over the last N attempts of this call, with nothing changed.
     if let Some(current) = &p.normalised {
-        let similar: Vec<&EventRow> = history
+        let similar: Vec<&CallRow> = history
             .rows
             .iter()
             .rev()
@@ -201,14 +205,13 @@ fn loop_failure(
             .filter(|r| class_of(r).is_some_and(repeatable))
             .take(n - 1)
             .collect();
-        if similar.len() + 1 >= n
-            && similar.iter().all(|r| {
-                r.excerpt.as_deref().is_some_and(|e| {
-                    crate::text::similarity(&crate::text::normalise(e), current)
-                        >= ctx.config.similarity
-                })
-            })
-        {
+        let near_identical = |r: &&CallRow| -> Result<bool, StateError> {
+            Ok(tx.excerpt(r.id)?.is_some_and(|e| {
+                crate::text::similarity(&crate::text::normalise(&e), current)
+                    >= ctx.config.similarity
+            }))
+        };
+        if similar.len() + 1 >= n && all_ok(similar.iter().copied(), near_identical)? {
             return Ok(replan(
                 "near-identical-failures",
                 format!("The last {n} attempts failed with near-identical output"),
@@ -226,7 +229,7 @@ fn contradiction(
     history: &History,
     p: &Prepared,
 ) -> Result<Option<Hit>, StateError> {
-    let since_last = |pred: &dyn Fn(&EventRow) -> bool| -> Option<(&EventRow, bool)> {
+    let since_last = |pred: &dyn Fn(&CallRow) -> bool| -> Option<(&CallRow, bool)> {
         let mut wrote = false;
         for r in history.rows.iter().rev() {
             if pred(r) {
@@ -239,7 +242,9 @@ fn contradiction(
     if let Some((prev, wrote)) = since_last(&|r| r.fingerprint.as_deref() == Some(&p.fingerprint)) {
         if !wrote {
             let prev_class = class_of(prev);
+            // Only an answer that was one: after a failure, a new answer is a recovery.
             let answer_changed = p.observes
+                && prev_class == Some(Class::Ok)
                 && p.output_hash.is_some()
                 && prev.output_hash.is_some()
                 && prev.output_hash != p.output_hash;

@@ -12,7 +12,7 @@ mod observe;
 mod rules;
 mod text;
 
-use selfheal_hook::{Context, Hook, HookError};
+use selfheal_hook::{names, Context, Hook, HookError};
 use selfheal_model::{choose_action, Action, BudgetUsage, Class};
 use selfheal_protocol::{Dialect, HookEvent, HookInput, Response, ToolCall, ToolKind, Verdict};
 use selfheal_state::{NewEvent, StateError, Tx};
@@ -21,7 +21,7 @@ pub use observe::Observation;
 pub use rules::Hit;
 
 pub const HOOK: Hook = Hook {
-    name: "failure-classifier",
+    name: names::FAILURE_CLASSIFIER,
     summary: "PostToolUse, PostToolUseFailure, PostToolBatch: classifies every tool outcome",
     events: &["PostToolUse", "PostToolUseFailure", "PostToolBatch"],
     applies: has_calls,
@@ -69,9 +69,12 @@ pub fn classify_text(obs: &Observation<'_>, config: &selfheal_config::Config) ->
     }
     let programs: Vec<&str> = obs.programs().collect();
     let lines = text::lines(obs.text, &programs, obs.prints_data());
-    let mut hits = rules::builtin_hits(obs, &lines);
+    // The shape detectors first: what they score, a text rule must reach to matter.
+    let shapes = detect::findings(obs);
+    let floor = shapes.iter().map(|h| h.priority).max().unwrap_or(i32::MIN);
+    let mut hits = rules::builtin_hits(obs, &lines, floor);
     hits.extend(rules::user_hits(&config.classifier_rules, obs, &lines));
-    hits.extend(detect::findings(obs));
+    hits.extend(shapes);
     hits.sort_by_key(|h| std::cmp::Reverse(h.priority));
     let mut best = hits.into_iter().next();
     if let Some(h) = &mut best {
@@ -133,11 +136,25 @@ fn decide(ctx: &mut Context) -> Result<Response, HookError> {
         selfheal_hook::touch(tx, ctx)?;
         let history = context::History::load(tx, ctx)?;
         let mut used = tx.budget_usage(&ctx.session_key())?;
+        // A batch repeats calls that already had their own hook: count each once. A call
+        // schema-guard refused did not run: its refusal already told the agent why.
+        let handled: Vec<String> = if ctx.event == HookEvent::PostToolBatch {
+            let since = history.rows.first().map_or(0, |r| r.id);
+            tx.tool_uses_since(&ctx.session_key(), since)?
+                .into_iter()
+                .filter(|(_, hook, decision)| {
+                    hook == HOOK.name || (hook == names::SCHEMA_GUARD && decision == "deny")
+                })
+                .map(|(id, _, _)| id)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut texts = Vec::new();
         for (call, p) in calls_of(ctx).iter().zip(&prepared) {
-            // A batch repeats calls that already had their own hook: count each once.
-            if ctx.event == HookEvent::PostToolBatch
-                && call.tool_use_id.is_some_and(|id| history.has_tool_use(id))
+            if call
+                .tool_use_id
+                .is_some_and(|id| handled.iter().any(|h| h == id))
             {
                 continue;
             }

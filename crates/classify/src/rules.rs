@@ -2,7 +2,6 @@
 //! `[[classifier.rules]]`. One pass over the text finds every rule literal; a rule's regex is
 //! compiled only when one of its literals was seen, and only once.
 
-use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
@@ -26,7 +25,6 @@ pub struct Rule {
     pub id: &'static str,
     pub class: Class,
     pub priority: i32,
-    pub any: &'static [&'static str],
     pub regex: Option<&'static str>,
     pub tools: &'static [&'static str],
     pub programs: &'static [&'static str],
@@ -50,85 +48,51 @@ pub struct Hit {
     pub line: String,
 }
 
-/// Every rule literal, found by a two-byte index: no automaton to build, which would cost a
-/// hook process a millisecond (an Aho-Corasick NFA over these literals, case-insensitive).
-struct Literals {
-    /// (first byte, second byte), lowercased → 1 + index into `groups`; 0 = none.
-    table: Vec<u16>,
-    /// Literal indices sharing a two-byte prefix.
-    groups: Vec<Vec<usize>>,
-    patterns: Vec<&'static [u8]>,
-    /// Literal index → the rules that carry it.
-    owners: Vec<Vec<usize>>,
+/// Every rule literal, found by a two-byte index (built by build.rs: `PATTERNS`, `OWNERS`,
+/// `GROUPS`, `BIGRAMS`): no automaton to build, which would cost a hook process a millisecond
+/// (an Aho-Corasick NFA over these literals, case-insensitive).
+///
+/// `BIGRAMS`: (first byte, second byte), lowercased, as a little-endian u16 per pair → 1 +
+/// index into `GROUPS` (the literals sharing that prefix); 0 = none. `OWNERS`: literal → the
+/// rules that carry it.
+fn group_of(a: u8, b: u8) -> usize {
+    let key = (usize::from(a.to_ascii_lowercase()) << 8) | usize::from(b.to_ascii_lowercase());
+    usize::from(u16::from_le_bytes([BIGRAMS[2 * key], BIGRAMS[2 * key + 1]]))
 }
 
-fn bigram(a: u8, b: u8) -> usize {
-    (usize::from(a.to_ascii_lowercase()) << 8) | usize::from(b.to_ascii_lowercase())
-}
-
-impl Literals {
-    /// Calls `found` with the index of every literal occurring in `text` (ASCII
-    /// case-insensitive), once per occurrence.
-    fn scan(&self, text: &str, mut found: impl FnMut(usize)) {
-        let bytes = text.as_bytes();
-        for i in 0..bytes.len().saturating_sub(1) {
-            let group = self.table[bigram(bytes[i], bytes[i + 1])];
-            if group == 0 {
-                continue;
-            }
-            for &lit in &self.groups[usize::from(group) - 1] {
-                let pattern = self.patterns[lit];
-                if bytes.len() - i >= pattern.len()
-                    && bytes[i..i + pattern.len()].eq_ignore_ascii_case(pattern)
-                {
-                    found(lit);
-                }
+/// Calls `found` with the index of every literal occurring in `text` (ASCII
+/// case-insensitive), once per occurrence.
+fn scan_literals(text: &str, mut found: impl FnMut(usize)) {
+    let bytes = text.as_bytes();
+    for i in 0..bytes.len().saturating_sub(1) {
+        let group = group_of(bytes[i], bytes[i + 1]);
+        if group == 0 {
+            continue;
+        }
+        for &lit in GROUPS[group - 1] {
+            let pattern = PATTERNS[lit];
+            if bytes.len() - i >= pattern.len()
+                && bytes[i..i + pattern.len()].eq_ignore_ascii_case(pattern)
+            {
+                found(lit);
             }
         }
     }
 }
 
-static LITERALS: LazyLock<Literals> = LazyLock::new(|| {
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut patterns: Vec<&'static [u8]> = Vec::new();
-    let mut owners: Vec<Vec<usize>> = Vec::new();
-    for (r, rule) in RULES.iter().enumerate() {
-        for lit in rule.any {
-            let i = *index.entry(lit).or_insert_with(|| {
-                patterns.push(lit.as_bytes());
-                owners.push(Vec::new());
-                patterns.len() - 1
-            });
-            if !owners[i].contains(&r) {
-                owners[i].push(r);
-            }
-        }
-    }
-    let mut table = vec![0u16; 1 << 16];
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (i, p) in patterns.iter().enumerate() {
-        // build.rs guarantees at least two bytes.
-        let key = bigram(p[0], p[1]);
-        if table[key] == 0 {
-            groups.push(Vec::new());
-            table[key] = groups.len() as u16;
-        }
-        groups[usize::from(table[key]) - 1].push(i);
-    }
-    Literals {
-        table,
-        groups,
-        patterns,
-        owners,
-    }
-});
-
-static COMPILED: LazyLock<Vec<OnceLock<Option<Regex>>>> =
+// The built-in rules use regex-lite: compiling one of these patterns with `regex` costs
+// 0.1-0.9 ms (Unicode classes, prefilters), most of a hook's budget when a failure needs
+// two or three; regex-lite compiles them in 5-70 µs and only ever sees a few short lines.
+static COMPILED: LazyLock<Vec<OnceLock<Option<regex_lite::Regex>>>> =
     LazyLock::new(|| RULES.iter().map(|_| OnceLock::new()).collect());
 
-fn rule_regex(r: usize) -> Option<&'static Regex> {
+fn rule_regex(r: usize) -> Option<&'static regex_lite::Regex> {
     COMPILED[r]
-        .get_or_init(|| RULES[r].regex.and_then(|re| Regex::new(re).ok()))
+        .get_or_init(|| {
+            RULES[r]
+                .regex
+                .and_then(|re| regex_lite::Regex::new(re).ok())
+        })
         .as_ref()
 }
 
@@ -145,40 +109,58 @@ fn applies(rule: &Rule, obs: &Observation<'_>) -> bool {
     true
 }
 
-/// The built-in rules that fire on these lines, best first.
-pub fn builtin_hits(obs: &Observation<'_>, lines: &[Line<'_>]) -> Vec<Hit> {
-    let lits = &*LITERALS;
-    let mut hits: Vec<Hit> = Vec::new();
-    let mut fired = vec![false; RULES.len()];
-    for line in lines {
-        let mut seen: Vec<usize> = Vec::new();
-        lits.scan(line.text, |lit| seen.push(lit));
-        for lit in seen {
-            for &r in &lits.owners[lit] {
-                if fired[r] {
-                    continue;
-                }
+/// The built-in rules that fire on these lines, best first. A rule whose priority is below
+/// `floor` (what another finding already scored) or below a rule that already fired cannot be
+/// the verdict: its regex is not even compiled.
+pub fn builtin_hits(obs: &Observation<'_>, lines: &[Line<'_>], floor: i32) -> Vec<Hit> {
+    // Every (rule, line) whose literal occurs there, in text order.
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
+    for (l, line) in lines.iter().enumerate() {
+        scan_literals(line.text, |lit| {
+            for &r in OWNERS[lit] {
                 let rule = &RULES[r];
-                if !(rule.anywhere || line.diagnostic) || !applies(rule, obs) {
-                    continue;
+                if (rule.anywhere || line.diagnostic)
+                    && !candidates.contains(&(r, l))
+                    && applies(rule, obs)
+                {
+                    candidates.push((r, l));
                 }
-                if rule.regex.is_some() && !rule_regex(r).is_some_and(|re| re.is_match(line.text)) {
-                    continue;
-                }
-                fired[r] = true;
-                hits.push(Hit {
-                    rule: rule.id.to_owned(),
-                    class: rule.class,
-                    priority: rule.priority,
-                    kind: rule.kind,
-                    hint: rule.hint.to_owned(),
-                    line: line.text.trim().to_owned(),
-                });
             }
-        }
+        });
     }
-    hits.sort_by_key(|h| std::cmp::Reverse(h.priority));
-    hits
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by_key(|&c| std::cmp::Reverse(RULES[candidates[c].0].priority));
+    let mut best = floor;
+    let mut fired: Vec<(usize, Hit)> = Vec::new();
+    for c in order {
+        let (r, l) = candidates[c];
+        let rule = &RULES[r];
+        if rule.priority < best {
+            break;
+        }
+        if fired.iter().any(|(_, h)| h.rule == rule.id) {
+            continue;
+        }
+        let line = lines[l].text;
+        if rule.regex.is_some() && !rule_regex(r).is_some_and(|re| re.is_match(line)) {
+            continue;
+        }
+        best = best.max(rule.priority);
+        fired.push((
+            c,
+            Hit {
+                rule: rule.id.to_owned(),
+                class: rule.class,
+                priority: rule.priority,
+                kind: rule.kind,
+                hint: rule.hint.to_owned(),
+                line: line.trim().to_owned(),
+            },
+        ));
+    }
+    // Equal priorities: the first in the text wins.
+    fired.sort_by_key(|(c, h)| (std::cmp::Reverse(h.priority), *c));
+    fired.into_iter().map(|(_, h)| h).collect()
 }
 
 /// The user's rules that fire, compiled now (config loading checked that they compile).

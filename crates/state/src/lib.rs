@@ -14,7 +14,7 @@ mod time;
 pub use error::StateError;
 pub use path::default_db_path;
 pub use store::{
-    EventRow, FileSeen, NewEscalation, NewEvent, SessionKey, SessionRow, StopRow, Store,
+    CallRow, EventRow, FileSeen, NewEscalation, NewEvent, SessionKey, SessionRow, StopRow, Store,
     TranscriptRow, Tx, BUSY_TIMEOUT,
 };
 pub use time::{format_rfc3339, now_ms};

@@ -369,6 +369,24 @@ pub struct EventRow {
     pub intent: Option<String>,
 }
 
+/// What the classifier compares a call with: an event's columns without its texts (the
+/// evidence and the excerpt, read by id when needed), so that reading a session's recent
+/// calls costs a hook little.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallRow {
+    pub id: i64,
+    pub ts: i64,
+    pub tool_use_id: Option<String>,
+    pub tool_kind: Option<String>,
+    pub fingerprint: Option<String>,
+    pub class: Option<String>,
+    pub action: Option<String>,
+    pub error_signature: Option<String>,
+    pub read_only: Option<bool>,
+    pub mutates: Option<bool>,
+    pub output_hash: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
     pub client: String,
@@ -533,6 +551,68 @@ impl Tx<'_> {
         )?;
         rows.reverse();
         Ok(rows)
+    }
+
+    /// The last `limit` tool calls `hook` recorded in the session, oldest first.
+    pub fn recent_calls(
+        &self,
+        key: &SessionKey,
+        hook: &str,
+        limit: u32,
+    ) -> Result<Vec<CallRow>, StateError> {
+        let mut rows = self.collect(
+            "SELECT id, ts, tool_use_id, tool_kind, fingerprint, class, action, error_signature,
+                    read_only, mutates, output_hash
+             FROM events WHERE client = ?1 AND session_id = ?2 AND hook = ?3
+                               AND tool_name IS NOT NULL
+             ORDER BY id DESC LIMIT ?4",
+            params![key.client, key.session_id, hook, limit],
+            |r| {
+                Ok(CallRow {
+                    id: r.get(0)?,
+                    ts: r.get(1)?,
+                    tool_use_id: r.get(2)?,
+                    tool_kind: r.get(3)?,
+                    fingerprint: r.get(4)?,
+                    class: r.get(5)?,
+                    action: r.get(6)?,
+                    error_signature: r.get(7)?,
+                    read_only: r.get(8)?,
+                    mutates: r.get(9)?,
+                    output_hash: r.get(10)?,
+                })
+            },
+        )?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    /// (tool_use_id, hook, decision) of the session's events from `since_id` on that name a
+    /// tool call: which hook already handled a call, and how.
+    pub fn tool_uses_since(
+        &self,
+        key: &SessionKey,
+        since_id: i64,
+    ) -> Result<Vec<(String, String, String)>, StateError> {
+        self.collect(
+            "SELECT tool_use_id, hook, decision FROM events
+             WHERE client = ?1 AND session_id = ?2 AND id >= ?3 AND tool_use_id IS NOT NULL",
+            params![key.client, key.session_id, since_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+    }
+
+    /// The stored excerpt of an event's output.
+    pub fn excerpt(&self, event_id: i64) -> Result<Option<String>, StateError> {
+        self.tx
+            .query_row(
+                "SELECT excerpt FROM events WHERE id = ?1",
+                params![event_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| self.err(e))
     }
 
     /// How many times a call with this fingerprint has failed in the session: the client said

@@ -72,7 +72,7 @@ pub fn classify_text(obs: &Observation<'_>, config: &selfheal_config::Config) ->
     // The shape detectors first: what they score, a text rule must reach to matter.
     let shapes = detect::findings(obs);
     let floor = shapes.iter().map(|h| h.priority).max().unwrap_or(i32::MIN);
-    let mut hits = rules::builtin_hits(obs, &lines, floor);
+    let mut hits: Vec<Hit> = rules::builtin_hit(obs, &lines, floor).into_iter().collect();
     hits.extend(rules::user_hits(&config.classifier_rules, obs, &lines));
     hits.extend(shapes);
     hits.sort_by_key(|h| std::cmp::Reverse(h.priority));

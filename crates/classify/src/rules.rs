@@ -109,10 +109,11 @@ fn applies(rule: &Rule, obs: &Observation<'_>) -> bool {
     true
 }
 
-/// The built-in rules that fire on these lines, best first. A rule whose priority is below
-/// `floor` (what another finding already scored) or below a rule that already fired cannot be
-/// the verdict: its regex is not even compiled.
-pub fn builtin_hits(obs: &Observation<'_>, lines: &[Line<'_>], floor: i32) -> Vec<Hit> {
+/// The built-in rule that decides on these lines, if any: the highest priority that fires,
+/// the first in the text among equals. Candidates are tried best first, so a regex is
+/// compiled only while it could still change the verdict, and never for a rule below `floor`
+/// (what a shape detector already found).
+pub fn builtin_hit(obs: &Observation<'_>, lines: &[Line<'_>], floor: i32) -> Option<Hit> {
     // Every (rule, line) whose literal occurs there, in text order.
     let mut candidates: Vec<(usize, usize)> = Vec::new();
     for (l, line) in lines.iter().enumerate() {
@@ -128,39 +129,23 @@ pub fn builtin_hits(obs: &Observation<'_>, lines: &[Line<'_>], floor: i32) -> Ve
             }
         });
     }
-    let mut order: Vec<usize> = (0..candidates.len()).collect();
-    order.sort_by_key(|&c| std::cmp::Reverse(RULES[candidates[c].0].priority));
-    let mut best = floor;
-    let mut fired: Vec<(usize, Hit)> = Vec::new();
-    for c in order {
-        let (r, l) = candidates[c];
-        let rule = &RULES[r];
-        if rule.priority < best {
-            break;
-        }
-        if fired.iter().any(|(_, h)| h.rule == rule.id) {
-            continue;
-        }
-        let line = lines[l].text;
-        if rule.regex.is_some() && !rule_regex(r).is_some_and(|re| re.is_match(line)) {
-            continue;
-        }
-        best = best.max(rule.priority);
-        fired.push((
-            c,
-            Hit {
-                rule: rule.id.to_owned(),
-                class: rule.class,
-                priority: rule.priority,
-                kind: rule.kind,
-                hint: rule.hint.to_owned(),
-                line: line.trim().to_owned(),
-            },
-        ));
-    }
-    // Equal priorities: the first in the text wins.
-    fired.sort_by_key(|(c, h)| (std::cmp::Reverse(h.priority), *c));
-    fired.into_iter().map(|(_, h)| h).collect()
+    // Stable: among equal priorities, text order stays.
+    candidates.sort_by_key(|&(r, _)| std::cmp::Reverse(RULES[r].priority));
+    let (r, l) = candidates
+        .into_iter()
+        .take_while(|&(r, _)| RULES[r].priority >= floor)
+        .find(|&(r, l)| {
+            RULES[r].regex.is_none() || rule_regex(r).is_some_and(|re| re.is_match(lines[l].text))
+        })?;
+    let rule = &RULES[r];
+    Some(Hit {
+        rule: rule.id.to_owned(),
+        class: rule.class,
+        priority: rule.priority,
+        kind: rule.kind,
+        hint: rule.hint.to_owned(),
+        line: lines[l].text.trim().to_owned(),
+    })
 }
 
 /// The user's rules that fire, compiled now (config loading checked that they compile).

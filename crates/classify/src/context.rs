@@ -18,7 +18,7 @@ pub struct History {
 }
 
 /// Events read back for context: enough for three attempts with edits and reads between.
-pub const WINDOW: u32 = 60;
+pub const WINDOW: u32 = 30;
 
 impl History {
     pub fn load(tx: &Tx<'_>, ctx: &Context) -> Result<History, StateError> {

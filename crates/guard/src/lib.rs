@@ -266,9 +266,8 @@ fn session_facts(
             exhausted: Vec::new(),
         });
     }
-    // A session the store has never seen has spent nothing, whatever the clock says.
-    let exhausted = match tx.session(&key)? {
-        Some(_) => exhausted_budgets(&ctx.config.budget, &tx.budget_usage(&key)?),
+    let exhausted = match tx.session_usage(&key)? {
+        Some(used) => exhausted_budgets(&ctx.config.budget, &used),
         None => Vec::new(),
     };
     Ok(Facts {

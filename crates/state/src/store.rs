@@ -19,10 +19,10 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_millis(500);
 
 const DAY_MS: i64 = 86_400_000;
 
-/// The WAL size past which a writer checkpoints: about 25 transactions of a few pages each.
+/// The WAL size past which a writer checkpoints: about a dozen transactions of a few pages.
 /// Small enough that rebuilding the WAL index on open costs little, large enough that the
 /// checkpoint's fsyncs are paid once per many hooks.
-const WAL_CHECKPOINT_BYTES: u64 = 512 * 1024;
+const WAL_CHECKPOINT_BYTES: u64 = 256 * 1024;
 
 /// SQLite's busy handler: retry every half millisecond or so until [`BUSY_TIMEOUT`]. A writer
 /// holds the lock for about a millisecond; SQLite's own schedule (sleeps growing to 100 ms)
@@ -163,6 +163,10 @@ impl Store {
         let conn = Connection::open_with_flags(path, mode | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(sql)?;
         conn.busy_handler(Some(wait_for_lock)).map_err(sql)?;
+        // Plans that do not depend on bound values: otherwise binding a `LIMIT ?` or a
+        // parameter the planner looked at makes SQLite prepare the statement a second time.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .map_err(sql)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -734,6 +738,15 @@ impl Tx<'_> {
 
     /// What the session has used of each budget; latency is measured from its start.
     pub fn budget_usage(&self, key: &SessionKey) -> Result<BudgetUsage, StateError> {
+        Ok(self.session_usage(key)?.unwrap_or_default())
+    }
+
+    /// What the session has spent, b_l included; `None` for a session the store has never
+    /// seen (it has spent nothing, whatever the clock says).
+    pub fn session_usage(&self, key: &SessionKey) -> Result<Option<BudgetUsage>, StateError> {
+        let Some(session) = self.session(key)? else {
+            return Ok(None);
+        };
         let mut usage = BudgetUsage::default();
         for (name, used) in self.collect(
             "SELECT budget, used FROM budgets WHERE client = ?1 AND session_id = ?2",
@@ -744,13 +757,11 @@ impl Tx<'_> {
                 usage.set(budget, used.max(0) as u64);
             }
         }
-        if let Some(session) = self.session(key)? {
-            usage.set(
-                Budget::LatencySecs,
-                ((self.now - session.started_at).max(0) / 1000) as u64,
-            );
-        }
-        Ok(usage)
+        usage.set(
+            Budget::LatencySecs,
+            ((self.now - session.started_at).max(0) / 1000) as u64,
+        );
+        Ok(Some(usage))
     }
 
     pub fn record_file_seen(

@@ -1,6 +1,7 @@
 //! Text rules: the built-in ones from `rules.toml` (compiled in by build.rs) and the user's
-//! `[[classifier.rules]]`. One pass over the text finds every rule literal; a rule's regex is
-//! compiled only when one of its literals was seen, and only once.
+//! `[[classifier.rules]]`. One pass over the text finds every rule literal; a built-in rule's
+//! regex, compiled to a DFA at build time, runs only on a line with one of its literals, and
+//! a user's regex is compiled only when the call is classified.
 
 use std::sync::{LazyLock, OnceLock};
 
@@ -25,7 +26,8 @@ pub struct Rule {
     pub id: &'static str,
     pub class: Class,
     pub priority: i32,
-    pub regex: Option<&'static str>,
+    /// The rule's `regex` from rules.toml, as a sparse DFA serialized by build.rs.
+    pub dfa: Option<&'static [u8]>,
     pub tools: &'static [&'static str],
     pub programs: &'static [&'static str],
     pub on: On,
@@ -80,20 +82,39 @@ fn scan_literals(text: &str, mut found: impl FnMut(usize)) {
     }
 }
 
-// The built-in rules use regex-lite: compiling one of these patterns with `regex` costs
-// 0.1-0.9 ms (Unicode classes, prefilters), most of a hook's budget when a failure needs
-// two or three; regex-lite compiles them in 5-70 µs and only ever sees a few short lines.
-static COMPILED: LazyLock<Vec<OnceLock<Option<regex_lite::Regex>>>> =
+/// What build.rs's DFA bytes are embedded in (`DFA::from_bytes` reads them in place).
+#[repr(C, align(4))]
+struct Aligned<B: ?Sized>(B);
+
+type Dfa = regex_automata::dfa::sparse::DFA<&'static [u8]>;
+
+static COMPILED: LazyLock<Vec<OnceLock<Option<Dfa>>>> =
     LazyLock::new(|| RULES.iter().map(|_| OnceLock::new()).collect());
 
-fn rule_regex(r: usize) -> Option<&'static regex_lite::Regex> {
+/// The rule's regex, read in place on first use: no compiling, no copying.
+fn rule_regex(r: usize) -> Option<&'static Dfa> {
     COMPILED[r]
         .get_or_init(|| {
-            RULES[r]
-                .regex
-                .and_then(|re| regex_lite::Regex::new(re).ok())
+            let bytes = RULES[r].dfa?;
+            // SAFETY: build.rs wrote these bytes with `to_bytes_little_endian` of the same
+            // regex-automata (one version, from Cargo.lock), and the test below checks every
+            // one with the validating `from_bytes`; validating here instead cost a failing
+            // call 0.15 M instructions.
+            #[cfg(target_endian = "little")]
+            let dfa = unsafe { Dfa::from_bytes_unchecked(bytes) };
+            #[cfg(not(target_endian = "little"))]
+            let dfa = Dfa::from_bytes(bytes);
+            Some(dfa.ok()?.0)
         })
         .as_ref()
+}
+
+fn is_match(dfa: &Dfa, line: &str) -> bool {
+    use regex_automata::dfa::Automaton;
+    matches!(
+        dfa.try_search_fwd(&regex_automata::Input::new(line)),
+        Ok(Some(_))
+    )
 }
 
 fn applies(rule: &Rule, obs: &Observation<'_>) -> bool {
@@ -135,7 +156,7 @@ pub fn builtin_hit(obs: &Observation<'_>, lines: &[Line<'_>], floor: i32) -> Opt
         .into_iter()
         .take_while(|&(r, _)| RULES[r].priority >= floor)
         .find(|&(r, l)| {
-            RULES[r].regex.is_none() || rule_regex(r).is_some_and(|re| re.is_match(lines[l].text))
+            RULES[r].dfa.is_none() || rule_regex(r).is_some_and(|dfa| is_match(dfa, lines[l].text))
         })?;
     let rule = &RULES[r];
     Some(Hit {
@@ -204,7 +225,10 @@ mod tests {
     #[test]
     fn every_rule_regex_compiles_and_every_literal_is_lowercase() {
         for (i, rule) in RULES.iter().enumerate() {
-            if rule.regex.is_some() {
+            if let Some(bytes) = rule.dfa {
+                if let Err(e) = Dfa::from_bytes(bytes) {
+                    panic!("{}: the DFA build.rs wrote does not validate: {e}", rule.id);
+                }
                 assert!(rule_regex(i).is_some(), "{}", rule.id);
             }
             assert!(!rule.hint.is_empty(), "{}", rule.id);

@@ -4,7 +4,8 @@
 //! transcript (`transcript_path`, JSONL) already holds an `event_msg` / `item_completed`
 //! record for the call when the hook runs, with `item.id` = the payload's `tool_use_id` and
 //! `item.exit_code`; observed with 0.169.0 in 90 of 90 calls, including under CPU load
-//! (`tests/e2e/codex_transcript_probe.py`). The `function_call_output` record with
+//! (a probe then; `tests/e2e/transcript.rs` checks it against the real client in every run).
+//! The `function_call_output` record with
 //! `Process exited with code N` is written only after the hook returns.
 
 use std::io::{Read, Seek, SeekFrom};

@@ -65,7 +65,8 @@ pub fn render_hint(
     format!("{head}{}{tail}", clip(&body, room))
 }
 
-fn clip(text: &str, max: usize) -> String {
+/// Cuts `text` to at most `max` characters, marking the cut.
+pub fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }

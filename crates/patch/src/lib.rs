@@ -221,8 +221,8 @@ impl Hunk {
     }
 }
 
-/// `text` quoted for a message, cut to `max` characters.
-pub(crate) fn quote(text: &str, max: usize) -> String {
+/// `text` quoted for a message (JSON-style escapes), cut to `max` characters.
+pub fn quote(text: &str, max: usize) -> String {
     let mut chars = text.chars();
     let head: String = chars.by_ref().take(max).collect();
     if chars.next().is_some() {
@@ -253,5 +253,14 @@ impl fmt::Display for HunkLine {
             HunkLine::Remove(t) => write!(f, "-{t}"),
             HunkLine::Add(t) => write!(f, "+{t}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    #[test]
+    fn quote_cuts_and_marks() {
+        assert_eq!(super::quote("abcdef", 3), "\"abc\"…");
+        assert_eq!(super::quote("a\tb", 9), "\"a\\tb\"");
     }
 }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use selfheal_config::PatchCheck;
 
 use crate::landed::FileState;
-use crate::text::clip;
 use crate::{Finding, What};
+use selfheal_classify::guidance::clip;
 
 /// How much of a failed check's output reaches the agent.
 const MAX_OUTPUT: usize = 600;

@@ -15,8 +15,9 @@ use selfheal_patch::{FileOp, Hunk, HunkLine};
 use selfheal_protocol::{ToolArgs, ToolCall, ToolKind};
 use serde_json::Value;
 
-use crate::text::{count, lines_differ, quote, same_text};
+use crate::text::{count, lines_differ, same_text};
 use crate::{Finding, What};
+use selfheal_patch::quote;
 
 /// Files above this size are not read back (their existence is still checked).
 const MAX_BYTES: u64 = 32 * 1024 * 1024;

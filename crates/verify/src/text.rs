@@ -44,27 +44,6 @@ pub fn lines_differ<'a>(
     }
 }
 
-/// `text` quoted for a message (JSON-style escapes), cut to `max` characters.
-pub fn quote(text: &str, max: usize) -> String {
-    let mut chars = text.chars();
-    let head: String = chars.by_ref().take(max).collect();
-    if chars.next().is_some() {
-        format!("{head:?}…")
-    } else {
-        format!("{head:?}")
-    }
-}
-
-/// Cuts `text` to at most `max` characters, marking the cut.
-pub fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +66,5 @@ mod tests {
         assert_eq!(lines_differ("a \n", "a\n"), None);
         assert_eq!(count("xaxax", "x"), 3);
         assert_eq!(count("abc", ""), 0);
-        assert_eq!(quote("abcdef", 3), "\"abc\"…");
     }
 }

@@ -45,6 +45,40 @@ fn wait_for_lock(attempt: i32) -> bool {
     true
 }
 
+/// An exclusive lock on `<db>.lock`, held while it lives; waits at most [`BUSY_TIMEOUT`].
+fn migration_lock(db: &Path) -> Result<std::fs::File, StateError> {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|source| StateError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    let since = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if since.elapsed() < BUSY_TIMEOUT => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StateError::Busy {
+                    path: db.to_path_buf(),
+                })
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(StateError::Io { path, source })
+            }
+        }
+    }
+}
+
 fn wal_path(db: &Path) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push("-wal");
@@ -125,7 +159,8 @@ impl Store {
         // A hook process is usually the only connection, so SQLite would checkpoint and delete
         // the WAL on every close: four fsyncs and two unlinks, most of a hook's cost. Instead the
         // WAL stays, commits do not sync (NORMAL), and a writer that finds it past
-        // `WAL_CHECKPOINT_BYTES` truncates it after its commit (see `write`).
+        // `WAL_CHECKPOINT_BYTES` checkpoints before its transaction, which then restarts the
+        // WAL and truncates the file (see `write`).
         let sql = |e| StateError::sqlite(path, e);
         store
             .conn
@@ -135,9 +170,19 @@ impl Store {
             .conn
             .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
             .map_err(sql)?;
-        let version = store.user_version()?;
-        if version != schema::VERSION {
-            store.migrate(version)?;
+        store
+            .conn
+            .pragma_update(None, "journal_size_limit", 0)
+            .map_err(sql)?;
+        if store.user_version()? != schema::VERSION {
+            // One process at a time creates or migrates: switching a new file to WAL happens
+            // in rollback mode, where SQLite answers a lock conflict with an immediate busy
+            // error, not a wait, and dozens of first hooks would lose their events to it.
+            let _lock = migration_lock(path)?;
+            let version = store.user_version()?;
+            if version != schema::VERSION {
+                store.migrate(version)?;
+            }
         }
         Ok(store)
     }
@@ -227,25 +272,23 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> Result<T, StateError>,
     ) -> Result<T, StateError> {
-        let value = self.transaction(TransactionBehavior::Immediate, true, f)?;
         self.checkpoint_if_due();
-        Ok(value)
+        self.transaction(TransactionBehavior::Immediate, true, f)
     }
 
-    /// Copies the WAL back and truncates it once it passes `WAL_CHECKPOINT_BYTES`: every opener
-    /// reads the whole WAL to rebuild its index, so it must stay small, and SQLite's own
-    /// automatic checkpoint cannot reset it (each opener's rebuilt index forgets what was
-    /// already copied back). Best effort: another process reading merely postpones it.
+    /// Copies the WAL back once it passes `WAL_CHECKPOINT_BYTES`, so that the write that
+    /// follows starts it over (and, with `journal_size_limit` 0, truncates the file): every
+    /// first opener reads the whole WAL to rebuild its index, so it must stay small, and
+    /// SQLite's own automatic checkpoint comes after the commit, too late for this process's
+    /// write to restart the WAL (the next opener's rebuilt index forgets what was copied).
+    /// PASSIVE: it takes no write lock, so other hooks go on writing while it syncs; a reader
+    /// in the way merely postpones it.
     fn checkpoint_if_due(&self) {
         let wal = wal_path(&self.path);
         if std::fs::metadata(wal).is_ok_and(|m| m.len() > WAL_CHECKPOINT_BYTES) {
-            // Without waiting: a TRUNCATE checkpoint holds the write lock while it waits for
-            // readers, which would stall every other hook. Busy now means someone else's turn.
-            let _ = self.conn.busy_timeout(Duration::ZERO);
             let _ = self
                 .conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-            let _ = self.conn.busy_handler(Some(wait_for_lock));
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         }
     }
 

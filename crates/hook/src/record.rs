@@ -36,7 +36,6 @@ pub fn touch(tx: &Tx<'_>, ctx: &Context) -> Result<(), StateError> {
         ctx.project_root().as_deref(),
         ctx.config.retention_days,
     )
-    .map(drop)
 }
 
 /// The row for one tool call: who saw it, the call, its outcome as the client told it, and

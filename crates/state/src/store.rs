@@ -479,14 +479,14 @@ impl Tx<'_> {
         self.now
     }
 
-    /// Records that the session is alive (creating it on first sight) and returns it. A new
+    /// Records that the session is alive (creating it on first sight). A new
     /// session is also the moment to prune old ones, at most once a day.
     pub fn touch_session(
         &self,
         key: &SessionKey,
         project_root: Option<&str>,
         retention_days: u64,
-    ) -> Result<SessionRow, StateError> {
+    ) -> Result<(), StateError> {
         let created = self
             .tx
             .execute(
@@ -508,8 +508,7 @@ impl Tx<'_> {
                 )
                 .map_err(|e| self.err(e))?;
         }
-        self.session(key)?
-            .ok_or_else(|| self.err(rusqlite::Error::QueryReturnedNoRows))
+        Ok(())
     }
 
     pub fn session(&self, key: &SessionKey) -> Result<Option<SessionRow>, StateError> {

@@ -487,26 +487,22 @@ impl Tx<'_> {
         project_root: Option<&str>,
         retention_days: u64,
     ) -> Result<(), StateError> {
-        let created = self
+        // One statement. A session that starts now was created now (or in this same
+        // millisecond, when pruning is merely checked once more: it runs once a day).
+        let started_at: i64 = self
             .tx
-            .execute(
+            .query_row(
                 "INSERT INTO sessions (client, session_id, started_at, last_seen, project_root)
-                 VALUES (?1, ?2, ?3, ?3, ?4) ON CONFLICT DO NOTHING",
+                 VALUES (?1, ?2, ?3, ?3, ?4)
+                 ON CONFLICT DO UPDATE SET last_seen = excluded.last_seen,
+                    project_root = coalesce(project_root, excluded.project_root)
+                 RETURNING started_at",
                 params![key.client, key.session_id, self.now, project_root],
+                |r| r.get(0),
             )
-            .map_err(|e| self.err(e))?
-            == 1;
-        if created {
+            .map_err(|e| self.err(e))?;
+        if started_at == self.now {
             self.prune_if_due(retention_days)?;
-        } else {
-            self.tx
-                .execute(
-                    "UPDATE sessions SET last_seen = ?3,
-                        project_root = coalesce(project_root, ?4)
-                     WHERE client = ?1 AND session_id = ?2",
-                    params![key.client, key.session_id, self.now, project_root],
-                )
-                .map_err(|e| self.err(e))?;
         }
         Ok(())
     }
@@ -786,22 +782,32 @@ impl Tx<'_> {
     /// What the session has spent, b_l included; `None` for a session the store has never
     /// seen (it has spent nothing, whatever the clock says).
     pub fn session_usage(&self, key: &SessionKey) -> Result<Option<BudgetUsage>, StateError> {
-        let Some(session) = self.session(key)? else {
+        // One statement: the session (no row: unknown) and its budget rows, if any.
+        let rows = self.collect(
+            "SELECT s.started_at, b.budget, b.used FROM sessions s
+             LEFT JOIN budgets b ON b.client = s.client AND b.session_id = s.session_id
+             WHERE s.client = ?1 AND s.session_id = ?2",
+            params![key.client, key.session_id],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                ))
+            },
+        )?;
+        let Some(&(started_at, _, _)) = rows.first() else {
             return Ok(None);
         };
         let mut usage = BudgetUsage::default();
-        for (name, used) in self.collect(
-            "SELECT budget, used FROM budgets WHERE client = ?1 AND session_id = ?2",
-            params![key.client, key.session_id],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
-        )? {
-            if let Some(budget) = Budget::from_key(&name) {
+        for (_, name, used) in rows {
+            if let (Some(budget), Some(used)) = (name.as_deref().and_then(Budget::from_key), used) {
                 usage.set(budget, used.max(0) as u64);
             }
         }
         usage.set(
             Budget::LatencySecs,
-            ((self.now - session.started_at).max(0) / 1000) as u64,
+            ((self.now - started_at).max(0) / 1000) as u64,
         );
         Ok(Some(usage))
     }

@@ -46,7 +46,7 @@ fn redact_lines(text: &str) -> Option<String> {
     for (range, marks) in scan::marked_lines(text.as_bytes()) {
         let mut line = Cow::Borrowed(&text[range.clone()]);
         for rule in &LINE_RULES {
-            if rule.needs & marks != 0 {
+            if rule.needs & marks != 0 && rule.may_match(&line) {
                 if let Some(changed) = rule.apply(&line, &mut folded) {
                     line = Cow::Owned(changed);
                 }
@@ -78,6 +78,10 @@ struct Rule {
     /// as ASCII `(?i)`, without the case-insensitive literals that make compiling slow.
     fold: bool,
     judge: Judge,
+    /// Text the line must also hold, any of it, for the pattern to have a chance: checked
+    /// first, so that a marker alone (the `curl` of curl's own error messages) compiles
+    /// nothing.
+    also: &'static [&'static str],
     regex: OnceLock<Regex>,
 }
 
@@ -97,8 +101,18 @@ impl Rule {
             pattern,
             fold: false,
             judge,
+            also: &[],
             regex: OnceLock::new(),
         }
+    }
+
+    const fn also(mut self, any: &'static [&'static str]) -> Self {
+        self.also = any;
+        self
+    }
+
+    fn may_match(&self, line: &str) -> bool {
+        self.also.is_empty() || self.also.iter().any(|a| line.contains(a))
     }
 
     const fn folded(needs: u32, pattern: &'static str, judge: Judge) -> Self {
@@ -107,6 +121,7 @@ impl Rule {
             pattern,
             fold: true,
             judge,
+            also: &[],
             regex: OnceLock::new(),
         }
     }
@@ -323,17 +338,20 @@ static LINE_RULES: [Rule; 18] = [
         scan::URL,
         r#"(?-u)\b[a-z][a-z0-9+.-]*://[^\s:/?#@"'<>\[\]]*:([^\s:/?#@"'<>]+)@"#,
         Judge::With(stated),
-    ),
+    )
+    .also(&["@"]),
     Rule::new(
         scan::CURL,
         r#"(?-u)\bcurl[ \t].*?[ \t](?:-u[ \t]*|--user[ \t=]+)["']?[^\s:"']+:([^\s"']+)"#,
         Judge::With(stated),
-    ),
+    )
+    .also(&["-u", "--user"]),
     Rule::new(
         scan::LOGIN,
         r#"(?-u)\b(?:docker|podman|nerdctl|buildah|helm[ \t]+registry)[ \t]+login[ \t].*?[ \t](?:-p|--password)(?:[ \t]+|=)(?:["']([^"'\r\n]+)["']|([^\s"']+))"#,
         Judge::With(stated),
-    ),
+    )
+    .also(&["-p", "--password"]),
     // ~/.netrc: `machine h login u password p`, or `password p` on a line of its own.
     Rule::new(
         scan::SPACED,

@@ -549,18 +549,8 @@ fn check_edit(
     place: &Place<'_>,
 ) -> Landing {
     let mut out = Landing::default();
-    let Some(path) = place.resolve(raw) else {
+    let Some((path, shown, now)) = edited_file(raw, place, "the edit", &mut out) else {
         return out;
-    };
-    out.total = 1;
-    let shown = place.shown(raw, &path);
-    let now = match read(&path) {
-        Ok(Some(now)) => now,
-        Ok(None) => {
-            out.found(&shown, "does not exist after the edit".into());
-            return out;
-        }
-        Err(()) => return out,
     };
     let original = response_str(response, "originalFile");
     let user_modified = response
@@ -711,20 +701,31 @@ fn structured_patch_landed(now: &str, response: Option<&Value>) -> bool {
     !back.is_empty() && selfheal_patch::locate(now, &back).is_ok()
 }
 
-fn check_notebook(raw: &str, input: &Value, place: &Place<'_>) -> Landing {
-    let mut out = Landing::default();
-    let Some(path) = place.resolve(raw) else {
-        return out;
-    };
+/// The file an in-place edit touched, as it is now: (path, the name to show, its text).
+/// `None` when there is nothing to check; a file that is gone is recorded in `out` first.
+fn edited_file(
+    raw: &str,
+    place: &Place<'_>,
+    edit: &str,
+    out: &mut Landing,
+) -> Option<(PathBuf, String, String)> {
+    let path = place.resolve(raw)?;
     out.total = 1;
     let shown = place.shown(raw, &path);
-    let now = match read(&path) {
-        Ok(Some(now)) => now,
+    match read(&path) {
+        Ok(Some(now)) => Some((path, shown, now)),
         Ok(None) => {
-            out.found(&shown, "does not exist after the NotebookEdit".into());
-            return out;
+            out.found(&shown, format!("does not exist after {edit}"));
+            None
         }
-        Err(()) => return out,
+        Err(()) => None,
+    }
+}
+
+fn check_notebook(raw: &str, input: &Value, place: &Place<'_>) -> Landing {
+    let mut out = Landing::default();
+    let Some((path, shown, now)) = edited_file(raw, place, "the NotebookEdit", &mut out) else {
+        return out;
     };
     let new_source = input
         .get("new_source")

@@ -1,7 +1,7 @@
 //! The schema, versioned by `PRAGMA user_version`: DDL runs only when the version differs.
 
 /// Each entry brings the schema from its index to the next version.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -123,4 +123,14 @@ CREATE TABLE stops (
     passed_upto   INTEGER,
     PRIMARY KEY (client, session_id, agent)
 ) WITHOUT ROWID;
+";
+
+/// Version 4 → 5: two indexes no hook reads through. `sessions_last_seen` served only the
+/// daily prune (a scan of the sessions is fine once a day) and was rewritten by every hook,
+/// since each touch moves `last_seen`; `escalations_session` indexed a table of a few rows
+/// per session. Every hook process also parses each index's definition when it opens the
+/// database.
+const V5: &str = "
+DROP INDEX IF EXISTS sessions_last_seen;
+DROP INDEX IF EXISTS escalations_session;
 ";

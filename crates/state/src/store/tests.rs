@@ -394,7 +394,7 @@ fn a_version_three_database_is_migrated_to_what_budget_check_keeps() {
         .unwrap();
     }
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.schema_version().unwrap(), schema::VERSION);
     let index: i64 = store
         .conn
         .query_row(

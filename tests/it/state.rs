@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use crate::support::Sandbox;
+use serde_json::json;
+
+use crate::support::{payload, Sandbox};
 
 #[test]
 fn parallel_hook_processes_lose_no_event() {
@@ -30,4 +32,58 @@ fn parallel_hook_processes_lose_no_event() {
     }
     assert_eq!(ids.len(), processes * events_each);
     assert!(ids.values().all(|n| *n == 1));
+}
+
+/// Hook processes killed with SIGKILL at every point of their run, hundreds of times: the
+/// database stays intact, and each event's budget charge is there exactly when the event is
+/// (one transaction), never one without the other.
+#[test]
+fn hooks_killed_mid_transaction_leave_a_consistent_database() {
+    let sandbox = Sandbox::new();
+    let project = sandbox.dir.join("project");
+    std::fs::create_dir_all(project.join(".git")).unwrap();
+    // Generous budgets, so that the failures in the loop keep being charged.
+    std::fs::write(
+        project.join(".selfheal.toml"),
+        "[budget]\nretries = 100000\nreplans = 100000\n",
+    )
+    .unwrap();
+    let project = project.display().to_string();
+    let kills = 300;
+    for i in 0..kills {
+        let extra = json!({
+            "tool_name": "Bash",
+            "tool_input": {"command": format!("curl -sS http://127.0.0.1:9/{i}")},
+            "tool_use_id": format!("t{i}"),
+            "error": "Exit code 7\ncurl: (7) Failed to connect to 127.0.0.1 port 9: Couldn't connect to server",
+        });
+        let payload = payload("claude", "crash", &project, "PostToolUseFailure", extra);
+        // 0 to 6 ms: before the database is opened, inside the transaction, after it.
+        let delay = std::time::Duration::from_micros((i * 7919 % 6000) as u64);
+        sandbox
+            .case("failure-classifier", payload)
+            .env("CLAUDE_PROJECT_DIR", &project)
+            .run_killed_after(delay);
+    }
+    let conn = rusqlite::Connection::open(sandbox.db()).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let (events, charged): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM events WHERE session_id = 'crash' AND action IN
+                        ('retry', 'argument_repair', 'tool_substitution', 'replan')),
+                    (SELECT coalesce(sum(used), 0) FROM budgets WHERE session_id = 'crash'
+                        AND budget IN ('retries', 'substitutions', 'replans'))",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        events, charged,
+        "an event without its charge, or the reverse"
+    );
+    // Some processes finished and some died mid-way: the test saw both.
+    assert!(events > 0 && events < kills, "{events} of {kills} recorded");
 }

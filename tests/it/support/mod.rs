@@ -157,6 +157,26 @@ impl Case {
     }
 }
 
+impl Case {
+    /// Starts the process, gives it its payload, and kills it (SIGKILL) after `delay`,
+    /// wherever it is by then; returns once it is gone.
+    pub fn run_killed_after(self, delay: std::time::Duration) {
+        let mut child = Command::new(&self.program)
+            .args(&self.args)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let _ = child.stdin.take().unwrap().write_all(&self.stdin);
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
 pub struct Ran {
     pub output: Output,
 }

@@ -4,14 +4,8 @@
 # in-process (target: under 10 ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-iterations=${1:-300}
-cargo build --release --quiet --bins --example baseline-minimal --example hook-latency
 cargo build --release --quiet -p selfheal-classify --example classify-bench
-rel=$PWD/target/release
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export SELFHEAL_DB=$tmp/state.db HOME=$tmp
-mkdir -p "$tmp/project/.git"
+source scripts/bench-common.sh
 # The payloads repeat in one session, as a long session does.
 cat >"$tmp/ok.json" <<JSON
 {"session_id":"bench","prompt_id":"p","cwd":"$tmp/project","hook_event_name":"PostToolUse","tool_name":"Bash","tool_input":{"command":"cargo build","description":"Build"},"tool_use_id":"t1","tool_response":{"stdout":"   Compiling demo v0.1.0\n    Finished dev [unoptimized] target(s) in 0.52s","stderr":"","interrupted":false,"isImage":false,"noOutputExpected":false}}

@@ -4,14 +4,8 @@
 # a 50-hunk patch against a 10,000-line file under 5 ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-iterations=${1:-300}
-cargo build --release --quiet --bins --example baseline-minimal --example hook-latency
 cargo build --release --quiet -p selfheal-patch --example bench
-rel=$PWD/target/release
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export SELFHEAL_DB=$tmp/state.db HOME=$tmp
-mkdir -p "$tmp/project/.git"
+source scripts/bench-common.sh
 cat >"$tmp/bash.json" <<JSON
 {"session_id":"bench","prompt_id":"p","cwd":"$tmp/project","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"cargo test --workspace 2>&1 | tail -20","description":"Run tests"},"tool_use_id":"t1"}
 JSON

@@ -4,14 +4,9 @@
 # file in-process (target: under 5 ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-iterations=${1:-300}
-cargo build --release --quiet --bins --example baseline-minimal --example hook-latency
 cargo build --release --quiet -p selfheal-verify --example verify-bench
-rel=$PWD/target/release
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export SELFHEAL_DB=$tmp/state.db HOME=$tmp
-mkdir -p "$tmp/project/.git" "$tmp/project/src"
+source scripts/bench-common.sh
+mkdir -p "$tmp/project/src"
 # The files as the edits left them: every run verifies the same landed edit.
 printf 'fn main() {\n    println!("hello, world");\n}\n' >"$tmp/project/src/main.rs"
 printf '{"name": "demo", "version": "1.0.1"}\n' >"$tmp/project/package.json"

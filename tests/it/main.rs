@@ -11,6 +11,7 @@ mod config;
 mod eval;
 mod fixtures;
 mod guard;
+mod install;
 mod registration;
 mod state;
 mod verifier;

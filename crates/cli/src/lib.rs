@@ -2,6 +2,7 @@
 
 mod eval;
 mod events;
+mod install;
 mod status;
 
 use std::io::Write;
@@ -29,6 +30,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Register the hooks in Claude Code or Codex CLI (merged into the existing settings;
+    /// a backup of each file touched; Codex: trusted, and checked with codex itself)
+    Install(install::InstallArgs),
+    /// Take out exactly what `install` added
+    Uninstall(install::UninstallArgs),
     /// The events recorded for a session, oldest first
     Events {
         /// The session id (as the client reports it)
@@ -93,6 +99,11 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     if let Command::Eval { dir, json, verbose } = &cli.command {
         return eval::run(dir, *json, *verbose, out);
     }
+    match &cli.command {
+        Command::Install(args) => return install::install(args, out),
+        Command::Uninstall(args) => return install::uninstall(args, out),
+        _ => {}
+    }
     let mut store = open_store()?;
     match cli.command {
         Command::Events {
@@ -104,7 +115,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             status::print(&mut store, session.as_deref(), json, out)
         }
         Command::Reset { session } => reset(&mut store, &session, out),
-        Command::Eval { .. } => unreachable!("handled above"),
+        Command::Eval { .. } | Command::Install(_) | Command::Uninstall(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -1,26 +1,16 @@
-//! Claude Code: the project's `.claude/settings.json` made from `hooks.example.json` as a user
-//! merges it, and the environment that points Claude at the scripted model.
+//! Claude Code: the project's `.claude/settings.json` written by `selfheal install claude`,
+//! and the environment that points Claude at the scripted model.
 
-use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::Value;
-
-use crate::run::workspace_root;
-
-pub fn setup(project: &Path, hooks_dir: &Path) {
-    let example = workspace_root().join("hooks.example.json");
-    let mut settings: Value = serde_json::from_str(&fs::read_to_string(&example).unwrap())
-        .unwrap_or_else(|e| panic!("{}: {e}", example.display()));
-    crate::absolutize_commands(&mut settings, hooks_dir);
-    let dir = project.join(".claude");
-    fs::create_dir_all(&dir).unwrap();
-    fs::write(
-        dir.join("settings.json"),
-        serde_json::to_string_pretty(&settings).unwrap(),
-    )
-    .unwrap();
+pub fn setup(project: &Path, home: &Path, hooks_dir: &Path) {
+    crate::selfheal_install(
+        hooks_dir,
+        home,
+        &[],
+        &["claude", "--project", &project.to_string_lossy()],
+    );
 }
 
 pub fn command(

@@ -21,45 +21,41 @@ mod server;
 
 use std::path::Path;
 
-use serde_json::Value;
-
 pub use run::{
     clients_dir, workspace_root, Client, Outcome, Run, CLAUDE_VERSION, CODEX_VERSION, HOOKS,
 };
 pub use script::{call, patch, shell, stall, text, Step, Turn, Wire};
 pub use server::{ModelServer, Request, SPENT};
 
-/// Rewrites every handler command `<hook> <args>` of a hooks tree to run the binary in
-/// `hooks_dir` by its absolute path (what a user without the binaries on `PATH` writes).
-pub(crate) fn absolutize_commands(hooks: &mut Value, hooks_dir: &Path) {
-    let events = hooks["hooks"].as_object_mut().expect("hooks.hooks object");
-    for groups in events.values_mut() {
-        for group in groups.as_array_mut().expect("groups") {
-            for handler in group["hooks"].as_array_mut().expect("handlers") {
-                let command = handler["command"].as_str().expect("command").to_owned();
-                let (program, rest) = command.split_once(' ').unwrap_or((&command, ""));
-                assert!(
-                    HOOKS.contains(&program),
-                    "unexpected hook command {command:?}"
-                );
-                let path = hooks_dir.join(program);
-                let path = shell_quote(&path.to_string_lossy());
-                handler["command"] = Value::String(if rest.is_empty() {
-                    path
-                } else {
-                    format!("{path} {rest}")
-                });
-            }
-        }
+/// Registers our hooks the way a user does: the real `selfheal install` (built beside the
+/// hooks in `hooks_dir`), run with the run's `HOME`, so every end-to-end run also proves that
+/// install writes what the clients load (and, for Codex, trust).
+pub(crate) fn selfheal_install(
+    hooks_dir: &Path,
+    home: &Path,
+    envs: &[(&str, &Path)],
+    args: &[&str],
+) {
+    let selfheal = hooks_dir.join("selfheal");
+    let mut command = std::process::Command::new(&selfheal);
+    command
+        .arg("install")
+        .args(args)
+        .arg("--bin-dir")
+        .arg(hooks_dir)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", home);
+    for (k, v) in envs {
+        command.env(k, v);
     }
-}
-
-fn shell_quote(s: &str) -> String {
-    if s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@".contains(&b))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", selfheal.display()));
+    assert!(
+        out.status.success(),
+        "selfheal install {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

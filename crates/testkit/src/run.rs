@@ -179,11 +179,16 @@ impl Run {
         }
         match self.client {
             Client::Codex => {
-                codex::setup(&client_home, &self.hooks_dir, server.port());
+                codex::setup(
+                    &client_home,
+                    &self.dir.join("home"),
+                    &self.hooks_dir,
+                    server.port(),
+                );
                 codex::command(&mut command, &client_home, &self.prompt);
             }
             Client::Claude => {
-                claude::setup(&self.project, &self.hooks_dir);
+                claude::setup(&self.project, &self.dir.join("home"), &self.hooks_dir);
                 claude::command(
                     &mut command,
                     &client_home,

@@ -40,4 +40,5 @@ selfheal events --session 11111111-1111-4111-8111-111111111111
 echo "==> selfheal status --session 11111111-1111-4111-8111-111111111111"
 selfheal status --session 11111111-1111-4111-8111-111111111111
 echo
-echo "Done. Register the hooks: see README.md (Claude Code: hooks.example.json; Codex: profiles/codex/)."
+echo "Done. Register the hooks: selfheal install claude (in your project) or selfheal install codex;"
+echo "then selfheal doctor checks the whole chain. See README.md, \"Registering the hooks\"."

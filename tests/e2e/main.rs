@@ -18,6 +18,7 @@ mod conflict;
 mod fail_open;
 mod harness;
 mod network;
+mod plugin;
 mod refused_edits;
 mod repeats;
 mod stop;

@@ -8,6 +8,7 @@ mod breaker;
 mod classifier;
 mod cli;
 mod config;
+mod doctor;
 mod eval;
 mod fixtures;
 mod guard;

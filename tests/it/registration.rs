@@ -142,3 +142,13 @@ fn codex_config_toml_is_the_same_tree_as_hooks_json() {
     let as_json = serde_json::to_value(&toml).unwrap();
     assert_eq!(as_json, read_json("profiles/codex/hooks.json"));
 }
+
+#[test]
+fn the_claude_plugin_registers_the_same_hooks_as_the_example() {
+    let plugin = read_json("profiles/claude-plugin/hooks/hooks.json");
+    let example = read_json("hooks.example.json");
+    assert_eq!(plugin["hooks"], example["hooks"]);
+    let manifest = read_json("profiles/claude-plugin/.claude-plugin/plugin.json");
+    assert_eq!(manifest["name"], "selfheal");
+    assert_eq!(manifest["version"], env!("CARGO_PKG_VERSION"));
+}

@@ -1,5 +1,6 @@
 //! `selfheal`, the command users live in.
 
+mod doctor;
 mod eval;
 mod events;
 mod install;
@@ -35,6 +36,9 @@ enum Command {
     Install(install::InstallArgs),
     /// Take out exactly what `install` added
     Uninstall(install::UninstallArgs),
+    /// Check that the suite is installed, configured and working: one line per check, the
+    /// fix for each that fails, exit 1 if any does
+    Doctor(doctor::DoctorArgs),
     /// The events recorded for a session, oldest first
     Events {
         /// The session id (as the client reports it)
@@ -102,6 +106,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match &cli.command {
         Command::Install(args) => return install::install(args, out),
         Command::Uninstall(args) => return install::uninstall(args, out),
+        Command::Doctor(args) => return doctor::run(args, out),
         _ => {}
     }
     let mut store = open_store()?;
@@ -115,7 +120,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             status::print(&mut store, session.as_deref(), json, out)
         }
         Command::Reset { session } => reset(&mut store, &session, out),
-        Command::Eval { .. } | Command::Install(_) | Command::Uninstall(_) => {
+        Command::Eval { .. } | Command::Install(_) | Command::Uninstall(_) | Command::Doctor(_) => {
             unreachable!("handled above")
         }
     }

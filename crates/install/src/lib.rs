@@ -9,6 +9,7 @@ pub mod diff;
 pub mod json_doc;
 pub mod merge;
 pub mod plan;
+pub mod registered;
 pub mod registration;
 
 pub use plan::{

@@ -13,6 +13,8 @@ mod time;
 
 pub use error::StateError;
 pub use path::default_db_path;
+/// The schema version this build writes (`selfheal doctor` checks a database is at it).
+pub use schema::VERSION as SCHEMA_VERSION;
 pub use store::{
     CallRow, EventRow, FileSeen, NewEscalation, NewEvent, SessionKey, SessionRow, StopRow, Store,
     TranscriptRow, Tx, BUSY_TIMEOUT,

@@ -93,6 +93,9 @@ pub struct Run {
     turns: Vec<Turn>,
     prompt: String,
     timeout: Duration,
+    /// Claude: load the hooks as this plugin (`--plugin-dir`, binaries on PATH) instead of
+    /// installing them into the project.
+    plugin: Option<PathBuf>,
 }
 
 /// The environment variable that marks every process of one run, so that strays that left
@@ -127,6 +130,7 @@ impl Run {
             turns: Vec::new(),
             prompt: "Do the task.".to_owned(),
             timeout: Duration::from_secs(90),
+            plugin: None,
         }
     }
 
@@ -146,6 +150,14 @@ impl Run {
     /// What the model says, one turn per agent request; once spent it only ends the turn.
     pub fn turns(mut self, turns: Vec<Turn>) -> Run {
         self.turns = turns;
+        self
+    }
+
+    /// Claude: the hooks come from the plugin in `dir` (`--plugin-dir`), the hook binaries
+    /// from PATH, as for a user who installed the plugin.
+    pub fn claude_plugin(mut self, dir: &Path) -> Run {
+        assert_eq!(self.client, Client::Claude, "plugins are Claude Code's");
+        self.plugin = Some(dir.to_owned());
         self
     }
 
@@ -188,7 +200,15 @@ impl Run {
                 codex::command(&mut command, &client_home, &self.prompt);
             }
             Client::Claude => {
-                claude::setup(&self.project, &self.dir.join("home"), &self.hooks_dir);
+                match &self.plugin {
+                    Some(plugin) => {
+                        let mut path = std::ffi::OsString::from(&self.hooks_dir);
+                        path.push(":");
+                        path.push(std::env::var_os("PATH").unwrap_or_default());
+                        command.env("PATH", path).arg("--plugin-dir").arg(plugin);
+                    }
+                    None => claude::setup(&self.project, &self.dir.join("home"), &self.hooks_dir),
+                }
                 claude::command(
                     &mut command,
                     &client_home,

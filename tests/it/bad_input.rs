@@ -145,8 +145,16 @@ fn a_locked_db_fails_open_and_writes_nothing() {
         } else {
             STOP
         };
+        let started = std::time::Instant::now();
         let line = sandbox.case(hook, payload).run().assert_fail_open(hook);
         assert!(line.contains("locked by another process"), "{line}");
+        // Nothing is committed while the lock is held: the hook sees a stuck lock and gives
+        // up after BUSY_TIMEOUT, not after the cap for a lock that keeps moving.
+        assert!(
+            started.elapsed() < selfheal_state::BUSY_PROGRESS_TIMEOUT,
+            "waited {:?}",
+            started.elapsed()
+        );
     }
     holder.execute_batch("ROLLBACK").unwrap();
     let events = sandbox.selfheal(&["events", "--session", "bad-input", "--json"]);

@@ -34,6 +34,65 @@ fn parallel_hook_processes_lose_no_event() {
     assert!(ids.values().all(|n| *n == 1));
 }
 
+/// 32 hook processes at once, 100 failures each, all in one session: every event recorded
+/// once, every budget charge counted, and no process ever reports a busy database.
+#[test]
+fn thirty_two_parallel_processes_count_every_budget_charge() {
+    let sandbox = Sandbox::new();
+    let project = sandbox.dir.join("project");
+    std::fs::create_dir_all(project.join(".git")).unwrap();
+    std::fs::write(
+        project.join(".selfheal.toml"),
+        "[budget]\nretries = 100000\nreplans = 100000\nsubstitutions = 100000\n",
+    )
+    .unwrap();
+    let project = project.display().to_string();
+    let (processes, events_each) = (32, 100);
+    std::thread::scope(|scope| {
+        for p in 0..processes {
+            let (sandbox, project) = (&sandbox, &project);
+            scope.spawn(move || {
+                for e in 0..events_each {
+                    let extra = json!({
+                        "tool_name": "Bash",
+                        "tool_input": {"command": format!("curl -sS http://127.0.0.1:9/{p}/{e}")},
+                        "tool_use_id": format!("c{p}-{e}"),
+                        "error": "Exit code 7\ncurl: (7) Failed to connect to 127.0.0.1 port 9: Couldn't connect to server",
+                    });
+                    let payload = payload("claude", "many", project, "PostToolUseFailure", extra);
+                    let ran = sandbox
+                        .case("failure-classifier", payload)
+                        .env("CLAUDE_PROJECT_DIR", project)
+                        .run();
+                    assert_eq!(ran.code(), Some(0));
+                    assert_eq!(ran.stderr(), "", "process {p} event {e}");
+                }
+            });
+        }
+    });
+    let conn = rusqlite::Connection::open(sandbox.db()).unwrap();
+    let (events, distinct, charging, charged): (i64, i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM events WHERE session_id = 'many'),
+                    (SELECT count(DISTINCT tool_use_id) FROM events WHERE session_id = 'many'),
+                    (SELECT count(*) FROM events WHERE session_id = 'many' AND action IN
+                        ('retry', 'argument_repair', 'tool_substitution', 'replan')),
+                    (SELECT coalesce(sum(used), 0) FROM budgets WHERE session_id = 'many'
+                        AND budget IN ('retries', 'substitutions', 'replans'))",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    let total = (processes * events_each) as i64;
+    assert_eq!(
+        (events, distinct),
+        (total, total),
+        "each event recorded exactly once"
+    );
+    assert_eq!(charging, total, "every failure here is charged to a budget");
+    assert_eq!(charged, total, "charges lost or doubled");
+}
+
 /// Hook processes killed with SIGKILL at every point of their run, hundreds of times: the
 /// database stays intact, and each event's budget charge is there exactly when the event is
 /// (one transaction), never one without the other.

@@ -10,7 +10,8 @@ pub enum StateError {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// Another process held the write lock for longer than [`crate::BUSY_TIMEOUT`].
+    /// Another process held the write lock with nothing committed for [`crate::BUSY_TIMEOUT`]
+    /// (stuck), or the lock stayed busy for [`crate::BUSY_PROGRESS_TIMEOUT`].
     Busy { path: PathBuf },
     /// The database was not usable; it was moved aside (and a new one made) or could not be.
     Corrupt {
@@ -40,7 +41,7 @@ impl fmt::Display for StateError {
             }
             StateError::Busy { path } => write!(
                 f,
-                "state database {} is locked by another process (waited {} ms)",
+                "state database {} is locked by another process (nothing committed for {} ms)",
                 path.display(),
                 crate::BUSY_TIMEOUT.as_millis()
             ),

@@ -17,6 +17,6 @@ pub use path::default_db_path;
 pub use schema::VERSION as SCHEMA_VERSION;
 pub use store::{
     CallRow, EventRow, FileSeen, NewEscalation, NewEvent, SessionKey, SessionRow, StopRow, Store,
-    TranscriptRow, Tx, BUSY_TIMEOUT,
+    TranscriptRow, Tx, BUSY_PROGRESS_TIMEOUT, BUSY_TIMEOUT,
 };
 pub use time::{format_rfc3339, now_ms};

@@ -17,6 +17,11 @@ use crate::StateError;
 /// lock from delaying the agent noticeably.
 pub const BUSY_TIMEOUT: Duration = Duration::from_millis(500);
 
+/// How long a hook waits in all while others keep committing: a queue of dozens of parallel
+/// hooks on a loaded machine drains in well under this, and losing an event to a busy (not
+/// stuck) database would undercount the budgets.
+pub const BUSY_PROGRESS_TIMEOUT: Duration = Duration::from_secs(5);
+
 const DAY_MS: i64 = 86_400_000;
 
 /// The WAL size past which a writer checkpoints: about a dozen transactions of a few pages.
@@ -24,23 +29,51 @@ const DAY_MS: i64 = 86_400_000;
 /// checkpoint's fsyncs are paid once per many hooks.
 const WAL_CHECKPOINT_BYTES: u64 = 256 * 1024;
 
-/// SQLite's busy handler: retry every half millisecond or so until [`BUSY_TIMEOUT`]. A writer
-/// holds the lock for about a millisecond; SQLite's own schedule (sleeps growing to 100 ms)
-/// lets dozens of parallel hooks take every turn from a waiter until it gives up.
+thread_local! {
+    /// The WAL file of this thread's connection: every commit writes it, so a change of its
+    /// size or modification time while waiting means the lock is moving, not stuck.
+    static WAL_FILE: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
+    /// When this wait began, when the WAL last changed, and how it looked then.
+    static WAIT: Cell<Option<(Instant, Instant, WalStamp)>> = const { Cell::new(None) };
+}
+
+/// The WAL's size and modification time (seconds, nanoseconds).
+type WalStamp = (u64, i64, i64);
+
+fn wal_stamp() -> WalStamp {
+    use std::os::unix::fs::MetadataExt;
+    WAL_FILE.with_borrow(|wal| {
+        wal.as_ref()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map_or((0, 0, 0), |m| (m.size(), m.mtime(), m.mtime_nsec()))
+    })
+}
+
+/// SQLite's busy handler: retry every half millisecond or so, for as long as other processes
+/// keep committing (up to [`BUSY_PROGRESS_TIMEOUT`]), and give up once nothing has been
+/// committed for [`BUSY_TIMEOUT`]. SQLite's own schedule (sleeps growing to 100 ms) lets dozens
+/// of parallel hooks take every turn from a waiter until it gives up.
 fn wait_for_lock(attempt: i32) -> bool {
-    thread_local!(static WAITING_SINCE: Cell<Option<Instant>> = const { Cell::new(None) });
     let now = Instant::now();
-    let since = WAITING_SINCE.with(|since| {
-        if attempt == 0 || since.get().is_none() {
-            since.set(Some(now));
+    let stamp = wal_stamp();
+    let (began, progressed) = WAIT.with(|wait| {
+        let (began, mut progressed, last) = match wait.get() {
+            Some(w) if attempt > 0 => w,
+            _ => (now, now, stamp),
+        };
+        if stamp != last {
+            progressed = now;
         }
-        since.get().unwrap_or(now)
+        wait.set(Some((began, progressed, stamp)));
+        (began, progressed)
     });
-    if now.duration_since(since) >= BUSY_TIMEOUT {
+    if now.duration_since(progressed) >= BUSY_TIMEOUT
+        || now.duration_since(began) >= BUSY_PROGRESS_TIMEOUT
+    {
         return false;
     }
     // Jitter, so that waiters woken together do not collide again.
-    let jitter = u64::from(now.duration_since(since).subsec_nanos() % 700);
+    let jitter = u64::from(now.duration_since(began).subsec_nanos() % 700);
     std::thread::sleep(Duration::from_micros(300 + jitter));
     true
 }
@@ -207,6 +240,9 @@ impl Store {
         let sql = |e| StateError::sqlite(path, e);
         let conn = Connection::open_with_flags(path, mode | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(sql)?;
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        WAL_FILE.with_borrow_mut(|w| *w = Some(PathBuf::from(wal)));
         conn.busy_handler(Some(wait_for_lock)).map_err(sql)?;
         // Plans that do not depend on bound values: otherwise binding a `LIMIT ?` or a
         // parameter the planner looked at makes SQLite prepare the statement a second time.

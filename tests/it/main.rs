@@ -14,5 +14,6 @@ mod fixtures;
 mod guard;
 mod install;
 mod registration;
+mod report;
 mod state;
 mod verifier;

@@ -1,8 +1,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use selfheal_state::{format_rfc3339, EventRow, SessionKey, Store};
-use serde_json::json;
+use selfheal_state::{format_rfc3339, SessionKey, Store};
 
 pub fn print(
     store: &mut Store,
@@ -19,7 +18,7 @@ pub fn print(
     rows.sort_by_key(|r| r.id);
     if as_json {
         for row in &rows {
-            writeln!(out, "{}", to_json(row))?;
+            writeln!(out, "{}", selfheal_report::json::event_json(row))?;
         }
         return Ok(());
     }
@@ -43,28 +42,4 @@ pub fn print(
         )?;
     }
     Ok(())
-}
-
-/// The line format of `selfheal events --json`; a stable interface for scripts.
-pub fn to_json(r: &EventRow) -> serde_json::Value {
-    json!({
-        "id": r.id,
-        "ts": format_rfc3339(r.ts),
-        "client": r.client,
-        "session_id": r.session_id,
-        "hook": r.hook,
-        "hook_event_name": r.hook_event_name,
-        "tool_name": r.tool_name,
-        "tool_use_id": r.tool_use_id,
-        "tool_kind": r.tool_kind,
-        "agent_id": r.agent_id,
-        "fingerprint": r.fingerprint,
-        "outcome": r.outcome,
-        "exit_code": r.exit_code,
-        "class": r.class,
-        "action": r.action,
-        "decision": r.decision,
-        "error_signature": r.error_signature,
-        "evidence": r.evidence,
-    })
 }

@@ -4,6 +4,7 @@ mod doctor;
 mod eval;
 mod events;
 mod install;
+mod report;
 mod status;
 
 use std::io::Write;
@@ -59,7 +60,17 @@ enum Command {
         /// JSON instead of a table
         #[arg(long)]
         json: bool,
+        /// Colour the table: auto (a terminal, NO_COLOR unset), always, never
+        #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+        color: report::ColorChoice,
     },
+    /// Sessions, tool calls, events per class, actions taken, budgets used/limit and
+    /// escalations, as tables, JSON (--json) or an HTML page with timelines (--html FILE)
+    Report(report::ReportArgs),
+    /// Remove sessions not seen for a while, with everything recorded about them
+    Gc(report::GcArgs),
+    /// Every recorded event as JSON Lines (one object per event, every column), for jq
+    Export(report::ExportArgs),
     /// Forget everything recorded about a session (events, budgets, files seen)
     Reset {
         #[arg(long)]
@@ -109,6 +120,13 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Doctor(args) => return doctor::run(args, out),
         _ => {}
     }
+    // These never create the database: a missing one is an error.
+    match &cli.command {
+        Command::Report(args) => return report::report(args, out),
+        Command::Gc(args) => return report::gc(args, out),
+        Command::Export(args) => return report::export(args, out),
+        _ => {}
+    }
     let mut store = open_store()?;
     match cli.command {
         Command::Events {
@@ -116,9 +134,12 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             json,
             limit,
         } => events::print(&mut store, &session, json, limit, out),
-        Command::Status { session, json } => {
-            status::print(&mut store, session.as_deref(), json, out)
-        }
+        Command::Status {
+            session,
+            json,
+            color,
+        } => status::print(&mut store, session.as_deref(), json, color.style(), out),
+        Command::Report(_) | Command::Gc(_) | Command::Export(_) => unreachable!("handled above"),
         Command::Reset { session } => reset(&mut store, &session, out),
         Command::Eval { .. } | Command::Install(_) | Command::Uninstall(_) | Command::Doctor(_) => {
             unreachable!("handled above")

@@ -12,9 +12,9 @@ use crate::schema;
 use crate::time::now_ms;
 use crate::StateError;
 
-/// How long a hook waits for another process's write lock before failing open. Transactions
-/// last about a millisecond, so this covers dozens of parallel hooks while keeping a stuck
-/// lock from delaying the agent noticeably.
+/// How long a hook waits for another process's write lock while nobody commits anything
+/// before failing open: a lock held that long is stuck, not busy. Transactions last about a
+/// millisecond, so a stuck lock delays the agent by no more than this.
 pub const BUSY_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// How long a hook waits in all while others keep committing: a queue of dozens of parallel
@@ -977,27 +977,7 @@ impl Tx<'_> {
     /// Deletes every session last seen more than `retention_days` ago.
     pub fn prune(&self, retention_days: u64) -> Result<u64, StateError> {
         let cutoff = self.now - (retention_days as i64).saturating_mul(DAY_MS);
-        let filter = "(client, session_id) IN
-            (SELECT client, session_id FROM sessions WHERE last_seen < ?1)";
-        for table in [
-            "events",
-            "budgets",
-            "files_seen",
-            "escalations",
-            "transcripts",
-            "stops",
-        ] {
-            self.tx
-                .execute(
-                    &format!("DELETE FROM {table} WHERE {filter}"),
-                    params![cutoff],
-                )
-                .map_err(|e| self.err(e))?;
-        }
-        self.tx
-            .execute("DELETE FROM sessions WHERE last_seen < ?1", params![cutoff])
-            .map(|n| n as u64)
-            .map_err(|e| self.err(e))
+        Ok(self.prune_before(cutoff)?.sessions)
     }
 
     fn collect<T>(
@@ -1056,6 +1036,8 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
 
 mod breaker;
 pub use breaker::{StopRow, TranscriptRow};
+mod report;
+pub use report::{EscalationRow, EventFilter, PageStats, Pruned, TallyRow, TimelineRow};
 
 #[cfg(test)]
 mod tests;

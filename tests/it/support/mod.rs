@@ -1,5 +1,7 @@
 //! A small builder around one hook (or `selfheal`) process.
 
+pub mod snapshot;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -22,6 +22,7 @@ mod plugin;
 mod refused_edits;
 mod repeats;
 mod stop;
+mod supervise;
 mod transcript;
 mod trust;
 

@@ -35,7 +35,7 @@ use serde_json::{json, Value};
 
 pub use account::Reason;
 pub use escalate::{helper_main, HELPER_FLAG};
-pub use goal::{Check, Criteria};
+pub use goal::{run as run_checks, Check, Criteria};
 pub use tokens::Reading;
 
 pub const HOOK: Hook = Hook {

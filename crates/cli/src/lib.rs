@@ -88,6 +88,9 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Supervise an unattended agent job: launch `claude -p` / `codex exec` with the hooks,
+    /// kill it when silent, verify the goal, retry by failure mode, escalate (exit 0 = done)
+    Run(selfheal_supervise::Args),
 }
 
 /// Runs the command; errors are printed as one `selfheal: error: …` line and exit 1.
@@ -141,6 +144,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         } => status::print(&mut store, session.as_deref(), json, color.style(), out),
         Command::Report(_) | Command::Gc(_) | Command::Export(_) => unreachable!("handled above"),
         Command::Reset { session } => reset(&mut store, &session, out),
+        Command::Run(args) => selfheal_supervise::run_exit(args),
         Command::Eval { .. } | Command::Install(_) | Command::Uninstall(_) | Command::Doctor(_) => {
             unreachable!("handled above")
         }

@@ -121,7 +121,11 @@ pub fn respond(
     let reason = match status {
         200 => "OK",
         404 => "Not Found",
+        429 => "Too Many Requests",
         500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        529 => "Overloaded",
         _ => "Status",
     };
     write!(

@@ -15,16 +15,18 @@
 mod claude;
 pub mod codex;
 mod http;
+mod job;
 mod run;
 mod script;
 mod server;
 
 use std::path::Path;
 
+pub use job::{pgrp_members, Job};
 pub use run::{
     clients_dir, workspace_root, Client, Outcome, Run, CLAUDE_VERSION, CODEX_VERSION, HOOKS,
 };
-pub use script::{call, patch, shell, stall, text, Step, Turn, Wire};
+pub use script::{call, http_error, patch, shell, stall, text, Step, Turn, Wire};
 pub use server::{ModelServer, Request, SPENT};
 
 /// Registers our hooks the way a user does: the real `selfheal install` (built beside the

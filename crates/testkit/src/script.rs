@@ -17,6 +17,9 @@ pub enum Step {
     /// No answer at all: the request is held open until the server stops (a model that hangs,
     /// for testing the client's timeout). Must be a turn's only step.
     Stall,
+    /// The API refuses the request with this HTTP status (429 rate limited, 529 overloaded,
+    /// 5xx) and an error body in the wire's format. Must be a turn's only step.
+    HttpError(u16),
 }
 
 pub type Turn = Vec<Step>;
@@ -35,6 +38,28 @@ pub fn patch(patch: impl Into<String>) -> Step {
 
 pub fn stall() -> Step {
     Step::Stall
+}
+
+/// A turn the API refuses with `status` (see [`Step::HttpError`]).
+pub fn http_error(status: u16) -> Step {
+    Step::HttpError(status)
+}
+
+/// The error body of an HTTP error turn, in the wire's format.
+pub fn error_body(wire: Wire, status: u16) -> Value {
+    let (kind, message) = match status {
+        429 => (
+            "rate_limit_error",
+            "Rate limit reached: too many requests, try again later",
+        ),
+        529 => ("overloaded_error", "Overloaded"),
+        500..=599 => ("api_error", "Internal server error"),
+        _ => ("invalid_request_error", "The request was refused"),
+    };
+    match wire {
+        Wire::Messages => json!({"type": "error", "error": {"type": kind, "message": message}}),
+        Wire::Responses => json!({"error": {"type": kind, "code": kind, "message": message}}),
+    }
 }
 
 pub fn call(name: &str, input: Value) -> Step {
@@ -106,6 +131,7 @@ fn responses(steps: &[Step], seq: usize, ids: &mut impl FnMut() -> usize) -> Vec
                 "name": name, "status": "completed", "arguments": input.to_string(),
             }),
             Step::Stall => panic!("a stall is answered by not answering"),
+            Step::HttpError(_) => panic!("an HTTP error is answered without a stream"),
         };
         event(
             &mut out,
@@ -147,6 +173,7 @@ fn messages(steps: &[Step], seq: usize, ids: &mut impl FnMut() -> usize) -> Vec<
             Step::Call { name, input } => tool_block(ids(), name, input),
             Step::Patch(_) => panic!("apply_patch is a Codex tool; Claude has Edit/Write"),
             Step::Stall => panic!("a stall is answered by not answering"),
+            Step::HttpError(_) => panic!("an HTTP error is answered without a stream"),
         };
         tool_use |= block["type"] == "tool_use";
         event(

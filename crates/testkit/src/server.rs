@@ -161,6 +161,7 @@ fn serve(shared: &Shared, stream: TcpStream) {
     let agent = model_call && is_agent_turn(shared.wire, &body);
 
     // Take a turn and record the request in one step, so the log's order is the turns' order.
+    let mut error = None;
     let events = {
         let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
         let seq = state.requests.len() + 1;
@@ -182,7 +183,13 @@ fn serve(shared: &Shared, stream: TcpStream) {
             agent,
             turn,
         });
-        if steps.iter().any(|s| matches!(s, Step::Stall)) {
+        if let Some(status) = steps.iter().find_map(|s| match s {
+            Step::HttpError(status) => Some(*status),
+            _ => None,
+        }) {
+            error = Some(status);
+            Vec::new()
+        } else if steps.iter().any(|s| matches!(s, Step::Stall)) {
             Vec::new()
         } else if model_call {
             let mut ids = || {
@@ -195,6 +202,16 @@ fn serve(shared: &Shared, stream: TcpStream) {
         }
     };
 
+    if let Some(status) = error {
+        let body = script::error_body(shared.wire, status).to_string();
+        if let Err(e) = respond(&stream, status, "application/json", body.as_bytes()) {
+            let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            state
+                .errors
+                .push(format!("writing the error to {}: {e}", request.target));
+        }
+        return;
+    }
     if events.is_empty() && model_call {
         // A stalled turn: hold the request open until the server stops.
         while !shared.stop.load(Ordering::SeqCst) {

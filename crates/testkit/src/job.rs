@@ -1,0 +1,257 @@
+//! A job for a supervisor (`selfheal run`) rather than one client run: a private HOME, client
+//! home and project, a scripted model server that outlives several client runs, and the
+//! environment that points either client at it. The supervisor starts the client itself, so
+//! nothing is registered here: [`Job::command`] gives the supervisor the client's offline
+//! environment, and every process started under it carries a mark, so that strays are found
+//! and ended when the job is dropped.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::run::Client;
+use crate::script::Turn;
+use crate::server::{ModelServer, Request};
+
+const MARK: &str = "SELFHEAL_E2E_JOB";
+
+pub struct Job {
+    pub client: Client,
+    /// The job's directory (HOME, client home, project); removed on drop unless the test is
+    /// failing or `SELFHEAL_E2E_KEEP` is set.
+    pub dir: PathBuf,
+    /// The directory the supervisor (and so the client) runs in.
+    pub project: PathBuf,
+    pub server: ModelServer,
+}
+
+impl Job {
+    pub fn new(client: Client, name: &str, turns: Vec<Turn>) -> Job {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "selfheal-e2e-job-{}-{}-{name}-{}",
+            client.name(),
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        let project = dir.join("project");
+        for sub in ["home", "tmp", "client-home"] {
+            fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        fs::create_dir_all(&project).unwrap();
+        let server = ModelServer::start(client.wire(), turns);
+        if client == Client::Codex {
+            fs::write(
+                dir.join("client-home/config.toml"),
+                codex_config(server.port()),
+            )
+            .unwrap();
+        }
+        Job {
+            client,
+            dir,
+            project,
+            server,
+        }
+    }
+
+    /// Writes a file of the project (parents created).
+    pub fn file(&self, rel: &str, content: &str) -> &Job {
+        let path = self.project.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, content).unwrap();
+        self
+    }
+
+    /// A project file's content, if it exists.
+    pub fn read(&self, rel: &str) -> Option<String> {
+        fs::read_to_string(self.project.join(rel)).ok()
+    }
+
+    /// `program` in the project directory with the client's offline environment: private
+    /// HOME and TMPDIR, the scripted model, dummy keys, no retries by the client itself, and
+    /// `SELFHEAL_CLAUDE_BIN` / `SELFHEAL_CODEX_BIN` naming the installed client.
+    pub fn command(&self, program: &Path) -> Command {
+        let mut command = Command::new(program);
+        command
+            .current_dir(&self.project)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.join("home"))
+            .env("TMPDIR", self.dir.join("tmp"))
+            .env("LANG", "C.UTF-8")
+            .env(
+                "SHELL",
+                if Path::new("/bin/bash").exists() {
+                    "/bin/bash"
+                } else {
+                    "/bin/sh"
+                },
+            )
+            .env("NO_COLOR", "1")
+            .env(MARK, &self.dir);
+        for key in ["USER", "LOGNAME"] {
+            if let Some(v) = std::env::var_os(key) {
+                command.env(key, v);
+            }
+        }
+        let port = self.server.port();
+        match self.client {
+            Client::Claude => {
+                command
+                    .env("SELFHEAL_CLAUDE_BIN", Client::Claude.executable())
+                    .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
+                    .env("ANTHROPIC_API_KEY", "sk-ant-dummy-key")
+                    .env("CLAUDE_CONFIG_DIR", self.dir.join("client-home"))
+                    .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+                    .env("CLAUDE_CODE_DISABLE_BACKGROUND_TASKS", "1")
+                    .env("CLAUDE_CODE_MAX_RETRIES", "0")
+                    .env("DISABLE_TELEMETRY", "1")
+                    .env("DISABLE_AUTOUPDATER", "1")
+                    .env("DISABLE_ERROR_REPORTING", "1")
+                    .env("IS_SANDBOX", "1");
+            }
+            Client::Codex => {
+                command
+                    .env("SELFHEAL_CODEX_BIN", Client::Codex.executable())
+                    .env("CODEX_HOME", self.dir.join("client-home"))
+                    .env("MOCK_API_KEY", "dummy-key");
+            }
+        }
+        command
+    }
+
+    /// The client flags an unattended job needs here (the supervisor passes them on):
+    /// Claude may use its tools without asking; Codex runs outside a git repository.
+    pub fn client_args(&self) -> Vec<String> {
+        match self.client {
+            Client::Claude => vec!["--permission-mode".into(), "bypassPermissions".into()],
+            Client::Codex => vec!["--skip-git-repo-check".into()],
+        }
+    }
+
+    /// Where the hooks and the supervisor keep their state (the default path under HOME).
+    pub fn state_db(&self) -> PathBuf {
+        self.dir.join("home/.local/state/selfheal/state.db")
+    }
+
+    /// The agent's own model requests so far, in order.
+    pub fn agent_requests(&self) -> Vec<Request> {
+        self.server
+            .requests()
+            .into_iter()
+            .filter(|r| r.agent)
+            .collect()
+    }
+
+    /// Every agent request's text, numbered: for a failing assertion.
+    pub fn report(&self) -> String {
+        let mut out = format!("--- job in {} ---\n", self.dir.display());
+        for r in self.agent_requests() {
+            let text = r.text();
+            let start = text.len().saturating_sub(1500);
+            let start = (start..=text.len())
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(text.len());
+            out.push_str(&format!(
+                "request {} turn {:?}: …{}\n",
+                r.n,
+                r.turn,
+                &text[start..]
+            ));
+        }
+        for e in self.server.errors() {
+            out.push_str(&format!("server: {e}\n"));
+        }
+        out
+    }
+
+    /// Live processes started under this job (a test of the supervisor's clean-up).
+    pub fn survivors(&self) -> Vec<u32> {
+        marked(format!("{MARK}={}\0", self.dir.display()).as_bytes())
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        // Ends whatever is left, after a moment for detached helpers to finish.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let needle = format!("{MARK}={}\0", self.dir.display());
+        loop {
+            let left = marked(needle.as_bytes());
+            if left.is_empty() {
+                break;
+            }
+            if Instant::now() >= deadline {
+                for pid in left {
+                    let _ = Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                }
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if std::thread::panicking() || std::env::var_os("SELFHEAL_E2E_KEEP").is_some() {
+            eprintln!("kept {}", self.dir.display());
+        } else {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn codex_config(port: u16) -> String {
+    format!(
+        r#"model = "gpt-5.5"
+model_provider = "mock"
+sandbox_mode = "danger-full-access"
+approval_policy = "never"
+
+[model_providers.mock]
+name = "mock"
+base_url = "http://127.0.0.1:{port}/v1"
+wire_api = "responses"
+env_key = "MOCK_API_KEY"
+request_max_retries = 0
+stream_max_retries = 0
+"#
+    )
+}
+
+/// The live processes whose environment holds `needle`.
+fn marked(needle: &[u8]) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let environ = fs::read(entry.path().join("environ")).ok()?;
+            environ
+                .windows(needle.len())
+                .any(|w| w == needle)
+                .then_some(pid)
+        })
+        .collect()
+}
+
+/// The live (not zombie) processes in process group `pgid`.
+pub fn pgrp_members(pgid: u32) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = fs::read_to_string(entry.path().join("stat")).ok()?;
+            let rest = &stat[stat.rfind(')')? + 1..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            (fields.first() != Some(&"Z") && fields.get(2)? == &pgid.to_string()).then_some(pid)
+        })
+        .collect()
+}

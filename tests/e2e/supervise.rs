@@ -421,3 +421,35 @@ fn bad_usage_is_one_line_and_exit_2() {
         );
     }
 }
+
+// --- 6. Hooks the user installed already are not registered a second time for the run.
+
+/// (Claude Code runs a command registered twice once; Codex runs both.)
+#[test]
+fn codex_installed_hooks_run_once_under_the_supervisor() {
+    let job = job(
+        Client::Codex,
+        "installed",
+        vec![vec![shell("echo hi")], vec![text("Done.")]],
+    );
+    let bin_dir = selfheal().parent().unwrap();
+    let mut install = job.command(selfheal());
+    install
+        .args(["install", "codex", "--user", "--bin-dir"])
+        .arg(bin_dir);
+    let installed = install.output().unwrap();
+    assert!(installed.status.success(), "{installed:?}");
+
+    let (out, report) = supervise(&job, &["--max-attempts", "1"], "Say hi.");
+    let why = explain(&job, &out, &report);
+    assert_eq!(out.status.code(), Some(0), "{why}");
+    let session = attempts(&report)[0]["session_id"]
+        .as_str()
+        .expect("session id")
+        .to_owned();
+    let events = hook_events(&job, &session);
+    for name in ["SessionStart", "PostToolUse", "Stop"] {
+        let n = events.iter().filter(|(e, _)| e == name).count();
+        assert_eq!(n, 1, "{name} recorded {n} times: {events:?}\n{why}");
+    }
+}

@@ -11,8 +11,8 @@ use anyhow::{bail, Result};
 use clap::Args;
 use selfheal_config::{Config, ConfigFiles};
 use selfheal_install::codex_config;
-use selfheal_install::codex_trust::{hooks_list, trust_entries, ListedHook};
-use selfheal_install::registered::{hook_files, missing, HookFile};
+use selfheal_install::codex_trust::{hooks_list, ListedHook};
+use selfheal_install::registered::{codex_untrusted, hook_files, missing, HookFile};
 use selfheal_install::registration::{our_binary, HOOK_BINARIES};
 use selfheal_install::Locations;
 use selfheal_protocol::Dialect;
@@ -332,27 +332,7 @@ fn check_codex_trust(
     let text = std::fs::read_to_string(&config_path).unwrap_or_default();
     let config = codex_config::parse(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", config_path.display()))?;
-    let mut untrusted = Vec::new();
-    let mut total = 0;
-    for file in files {
-        let Some(tree) = &file.tree else { continue };
-        let path = file
-            .path
-            .parent()
-            .and_then(|d| d.canonicalize().ok())
-            .map_or(file.path.clone(), |d| {
-                d.join(file.path.file_name().unwrap_or_default())
-            });
-        for entry in trust_entries(&path, tree)
-            .into_iter()
-            .filter(|e| our_binary(&e.command).is_some())
-        {
-            total += 1;
-            if codex_config::trusted_hash(&config, &entry.key) != Some(entry.hash.as_str()) {
-                untrusted.push(entry.key);
-            }
-        }
-    }
+    let (total, untrusted) = codex_untrusted(files, &config);
     let fix = "selfheal install codex (records the current hashes)";
     if !untrusted.is_empty() {
         report.fail(

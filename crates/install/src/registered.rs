@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use selfheal_protocol::Dialect;
 use serde_json::Value;
 
+use crate::codex_trust::trust_entries;
 use crate::plan::Locations;
 use crate::registration::{first_word, our_binary, shipped};
 
@@ -124,4 +125,93 @@ pub fn missing(dialect: Dialect, files: &[HookFile]) -> Vec<Slot> {
         .into_iter()
         .filter(|s| !found.contains(s))
         .collect()
+}
+
+/// Our handlers in Codex hook `files`, and the trust keys of those `config` (the user's
+/// `config.toml`) does not trust at their current hash: Codex skips those without a word.
+pub fn codex_untrusted(
+    files: &[HookFile],
+    config: &toml_edit::DocumentMut,
+) -> (usize, Vec<String>) {
+    let mut total = 0;
+    let mut untrusted = Vec::new();
+    for file in files.iter().filter(|f| f.dialect == Dialect::Codex) {
+        let Some(tree) = &file.tree else { continue };
+        // Codex keys a file by its absolute path.
+        let path = file
+            .path
+            .parent()
+            .and_then(|d| d.canonicalize().ok())
+            .map_or(file.path.clone(), |d| {
+                d.join(file.path.file_name().unwrap_or_default())
+            });
+        for entry in trust_entries(&path, tree) {
+            if our_binary(&entry.command).is_none() {
+                continue;
+            }
+            total += 1;
+            if crate::codex_config::trusted_hash(config, &entry.key) != Some(entry.hash.as_str()) {
+                untrusted.push(entry.key);
+            }
+        }
+    }
+    (total, untrusted)
+}
+
+/// Whether a session of `dialect` in `project` already runs the whole suite from the user's
+/// own registration (and, for Codex, trusts all of it): then `selfheal run` adds none of its
+/// own, which would run every hook twice.
+pub fn fully_installed(dialect: Dialect, loc: &Locations, project: &Path) -> bool {
+    let files = hook_files(dialect, loc, project);
+    if files.iter().any(|f| f.error.is_some()) || !missing(dialect, &files).is_empty() {
+        return false;
+    }
+    match dialect {
+        Dialect::Claude => true,
+        Dialect::Codex => {
+            let text = std::fs::read_to_string(loc.codex_config()).unwrap_or_default();
+            crate::codex_config::parse(&text)
+                .is_ok_and(|config| codex_untrusted(&files, &config).1.is_empty())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backups::Backups;
+    use crate::plan::{apply, plan_install, InstallRequest, Scope};
+
+    #[test]
+    fn an_install_is_seen_as_complete_and_an_edited_codex_hook_as_untrusted() {
+        let dir = std::env::temp_dir().join(format!("selfheal-registered-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let project = dir.join("project");
+        std::fs::create_dir_all(&project).unwrap();
+        let loc = Locations {
+            claude_dir: dir.join("claude"),
+            codex_home: dir.join("codex"),
+        };
+        let backups = Backups::new(dir.join("backups"));
+        for dialect in [Dialect::Claude, Dialect::Codex] {
+            assert!(!fully_installed(dialect, &loc, &project), "{dialect}");
+            let request = InstallRequest {
+                dialect,
+                scope: Scope::User,
+                bindir: PathBuf::from("/opt/selfheal/bin"),
+                trust_project: false,
+            };
+            apply(&plan_install(&request, &loc).unwrap(), &backups).unwrap();
+            assert!(fully_installed(dialect, &loc, &project), "{dialect}");
+        }
+        let hooks = loc.codex_home.join("hooks.json");
+        let text = std::fs::read_to_string(&hooks).unwrap();
+        std::fs::write(
+            &hooks,
+            text.replacen("\"timeout\": 30", "\"timeout\": 31", 1),
+        )
+        .unwrap();
+        assert!(!fully_installed(Dialect::Codex, &loc, &project));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

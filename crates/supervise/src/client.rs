@@ -101,6 +101,10 @@ pub fn args(
                 out.push(o.clone());
             }
         }
+        (Agent::Claude, Registration::Installed) => {
+            out.extend(["-p", "--output-format", "stream-json", "--verbose"].map(String::from));
+        }
+        (Agent::Codex, Registration::Installed) => out.extend(["exec", "--json"].map(String::from)),
         _ => unreachable!("registration made for the agent"),
     }
     out.extend(extra.iter().cloned());
@@ -116,6 +120,8 @@ pub fn args(
 pub enum Registration {
     ClaudeSettings(PathBuf),
     CodexOverrides(Vec<String>),
+    /// The user's own registration already runs the whole suite.
+    Installed,
 }
 
 /// The Claude Code settings file content: the hook tree.

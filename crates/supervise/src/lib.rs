@@ -273,7 +273,13 @@ fn prepare(args: Args) -> Result<Job, Prep> {
     });
     let config = Config::load(&files).map_err(|e| anyhow::anyhow!("{e}"))?;
 
+    let installed = selfheal_install::Locations::from_env(env_var).is_ok_and(|loc| {
+        selfheal_install::registered::fully_installed(agent.dialect(), &loc, &cwd)
+    });
     let registration = match agent {
+        // The user's own registration runs the suite already (and reads the run's config
+        // through SELFHEAL_CONFIG): a second one would run every hook twice.
+        _ if installed => Registration::Installed,
         Agent::Claude => {
             let file = run_dir.join("claude-settings.json");
             let text =

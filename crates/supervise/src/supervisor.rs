@@ -181,16 +181,7 @@ impl Supervisor<'_> {
                 }
                 Some(Mode::Transient) => {
                     if !last {
-                        self.transient_retries += 1;
-                        let d = backoff::delay(
-                            self.plan.backoff_base_ms,
-                            self.transient_retries,
-                            self.env.unit(),
-                        );
-                        rec.action = "backoff_retry";
-                        rec.backoff_ms = Some(d.as_millis() as u64);
-                        self.attempts.push(rec);
-                        self.env.sleep(d);
+                        self.back_off(rec);
                         kind = "retry";
                         continue;
                     }
@@ -272,6 +263,20 @@ impl Supervisor<'_> {
 
     /// Runs one attempt and checks it: the goal (criteria, unresolved failures, exit) for the
     /// task, only the session (unresolved failures, exit) for planning and subtasks.
+    /// Records a transient failure and waits out its backoff (exponential, with jitter).
+    fn back_off(&mut self, mut rec: AttemptRecord) {
+        self.transient_retries += 1;
+        let d = backoff::delay(
+            self.plan.backoff_base_ms,
+            self.transient_retries,
+            self.env.unit(),
+        );
+        rec.action = "backoff_retry";
+        rec.backoff_ms = Some(d.as_millis() as u64);
+        self.attempts.push(rec);
+        self.env.sleep(d);
+    }
+
     fn attempt(&mut self, spec: Spec<'_>, kind: &'static str, check_goal: bool) -> AttemptRecord {
         let run = self.env.launch(&spec);
         let mut mode = early_mode(&run);
@@ -350,16 +355,7 @@ impl Supervisor<'_> {
                 };
                 let mut rec = self.attempt(spec, "subtask", false);
                 if rec.mode == Some(Mode::Transient) && (tries as usize) < self.plan.max_attempts {
-                    self.transient_retries += 1;
-                    let d = backoff::delay(
-                        self.plan.backoff_base_ms,
-                        self.transient_retries,
-                        self.env.unit(),
-                    );
-                    rec.action = "backoff_retry";
-                    rec.backoff_ms = Some(d.as_millis() as u64);
-                    self.attempts.push(rec);
-                    self.env.sleep(d);
+                    self.back_off(rec);
                     continue;
                 }
                 if rec.mode.is_some() {

@@ -7,8 +7,9 @@ use std::process::Command;
 
 pub use selfheal_install::codex_trust::{canonical_json, snake_case, trust_entries};
 
-pub fn setup(codex_home: &Path, home: &Path, hooks_dir: &Path, port: u16) {
-    let config = format!(
+/// A Codex `config.toml` that points Codex at the scripted model on `port`.
+pub(crate) fn mock_config(port: u16) -> String {
+    format!(
         r#"model = "gpt-5.5"
 model_provider = "mock"
 sandbox_mode = "danger-full-access"
@@ -22,9 +23,12 @@ env_key = "MOCK_API_KEY"
 request_max_retries = 0
 stream_max_retries = 0
 "#
-    );
+    )
+}
+
+pub fn setup(codex_home: &Path, home: &Path, hooks_dir: &Path, port: u16) {
     fs::create_dir_all(codex_home).unwrap();
-    fs::write(codex_home.join("config.toml"), config).unwrap();
+    fs::write(codex_home.join("config.toml"), mock_config(port)).unwrap();
     crate::selfheal_install(
         hooks_dir,
         home,

@@ -46,7 +46,7 @@ impl Job {
         if client == Client::Codex {
             fs::write(
                 dir.join("client-home/config.toml"),
-                codex_config(server.port()),
+                crate::codex::mock_config(server.port()),
             )
             .unwrap();
         }
@@ -171,7 +171,7 @@ impl Job {
 
     /// Live processes started under this job (a test of the supervisor's clean-up).
     pub fn survivors(&self) -> Vec<u32> {
-        marked(format!("{MARK}={}\0", self.dir.display()).as_bytes())
+        crate::run::marked(format!("{MARK}={}\0", self.dir.display()).as_bytes())
     }
 }
 
@@ -181,7 +181,7 @@ impl Drop for Job {
         let deadline = Instant::now() + Duration::from_secs(5);
         let needle = format!("{MARK}={}\0", self.dir.display());
         loop {
-            let left = marked(needle.as_bytes());
+            let left = crate::run::marked(needle.as_bytes());
             if left.is_empty() {
                 break;
             }
@@ -201,42 +201,6 @@ impl Drop for Job {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
-}
-
-fn codex_config(port: u16) -> String {
-    format!(
-        r#"model = "gpt-5.5"
-model_provider = "mock"
-sandbox_mode = "danger-full-access"
-approval_policy = "never"
-
-[model_providers.mock]
-name = "mock"
-base_url = "http://127.0.0.1:{port}/v1"
-wire_api = "responses"
-env_key = "MOCK_API_KEY"
-request_max_retries = 0
-stream_max_retries = 0
-"#
-    )
-}
-
-/// The live processes whose environment holds `needle`.
-fn marked(needle: &[u8]) -> Vec<u32> {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|entry| {
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let environ = fs::read(entry.path().join("environ")).ok()?;
-            environ
-                .windows(needle.len())
-                .any(|w| w == needle)
-                .then_some(pid)
-        })
-        .collect()
 }
 
 /// The live (not zombie) processes in process group `pgid`.

@@ -339,7 +339,7 @@ fn cmdline(pid: u32) -> String {
 }
 
 /// The live processes whose environment holds `needle` (zombies have none).
-fn marked(needle: &[u8]) -> Vec<u32> {
+pub(crate) fn marked(needle: &[u8]) -> Vec<u32> {
     let Ok(entries) = fs::read_dir("/proc") else {
         return Vec::new();
     };

@@ -1,13 +1,20 @@
-//! Process latency of hook binaries, side by side with a baseline, in one run.
+//! Process latency and peak memory of hook binaries, side by side with baselines, in one run.
 //!
-//! Usage: hook_latency ITERATIONS BASELINE_BIN -- LABEL BIN PAYLOAD [LABEL BIN PAYLOAD ...]
-//! Runs the baseline and every hook round-robin (so that machine noise hits all alike), each
-//! with its payload on stdin, and prints p50/p95 per command and the p50 ratio to the baseline.
+//! Usage: hook_latency ITERATIONS BASELINE_BIN [--baseline LABEL CMD]... -- LABEL BIN PAYLOAD
+//! [LABEL BIN PAYLOAD ...]
+//! Runs the baselines and every hook round-robin (so that machine noise hits all alike), each
+//! with its payload on stdin (a baseline gets the first hook's payload), and prints p50, p95
+//! and peak RSS per command, with the p50 and p95 ratios to the first baseline (a minimal Rust
+//! hook) and the p50 ratio to each further baseline.
 use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn run(bin: &str, payload: &[u8]) -> Duration {
+/// One run: wall time and the child's peak resident set (KiB, from wait4's rusage).
+// The child is reaped by wait4, which std does not know of.
+#[allow(clippy::zombie_processes)]
+fn run(bin: &str, payload: &[u8]) -> (Duration, i64) {
     let start = Instant::now();
     let mut child = Command::new(bin)
         .stdin(Stdio::piped())
@@ -17,12 +24,29 @@ fn run(bin: &str, payload: &[u8]) -> Duration {
         .expect("spawn");
     // A command may exit before reading all of its input; that is its business.
     let _ = child.stdin.take().unwrap().write_all(payload);
-    child.wait().expect("wait");
-    start.elapsed()
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 fills it for the child we started.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: waits for our own child; `status` and `usage` are valid for writing.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4");
+    let elapsed = start.elapsed();
+    let status = std::process::ExitStatus::from_raw(status);
+    assert!(status.code().is_some(), "{bin} died: {status:?}");
+    (elapsed, usage.ru_maxrss)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+struct Case {
+    label: String,
+    bin: String,
+    payload: Vec<u8>,
+    times: Vec<Duration>,
+    rss: i64,
 }
 
 fn main() {
@@ -32,45 +56,75 @@ fn main() {
         .position(|a| a == "--")
         .expect("usage: see the source");
     let iterations: usize = args[0].parse().expect("iterations");
-    let baseline = &args[1];
-    let cases: Vec<(String, String, Vec<u8>)> = args[sep + 1..]
+    let mut cases: Vec<Case> = args[sep + 1..]
         .chunks(3)
-        .map(|c| {
-            (
-                c[0].clone(),
-                c[1].clone(),
-                std::fs::read(&c[2]).expect("payload"),
-            )
+        .map(|c| Case {
+            label: c[0].clone(),
+            bin: c[1].clone(),
+            payload: std::fs::read(&c[2]).expect("payload"),
+            times: Vec::new(),
+            rss: 0,
         })
         .collect();
-    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); cases.len() + 1];
-    let base_payload = cases.first().map(|c| c.2.clone()).unwrap_or_default();
+    let payload = cases.first().map(|c| c.payload.clone()).unwrap_or_default();
+    let mut baselines = vec![Case {
+        label: "(a) minimal Rust: read stdin, print {}".into(),
+        bin: args[1].clone(),
+        payload: payload.clone(),
+        times: Vec::new(),
+        rss: 0,
+    }];
+    let mut rest = &args[2..sep];
+    while let [flag, label, cmd, tail @ ..] = rest {
+        assert_eq!(flag, "--baseline", "usage: see the source");
+        baselines.push(Case {
+            label: label.clone(),
+            bin: cmd.clone(),
+            payload: payload.clone(),
+            times: Vec::new(),
+            rss: 0,
+        });
+        rest = tail;
+    }
     for _ in 0..iterations {
-        times[0].push(run(baseline, &base_payload));
-        for (i, (_, bin, payload)) in cases.iter().enumerate() {
-            times[i + 1].push(run(bin, payload));
+        for case in baselines.iter_mut().chain(cases.iter_mut()) {
+            let (t, rss) = run(&case.bin, &case.payload);
+            case.times.push(t);
+            case.rss = case.rss.max(rss);
         }
     }
-    for t in &mut times {
-        t.sort();
+    for case in baselines.iter_mut().chain(cases.iter_mut()) {
+        case.times.sort();
     }
-    let base_p50 = percentile(&times[0], 0.5);
-    println!(
-        "{:<40} {:>10} {:>10} {:>8}",
-        "command", "p50 µs", "p95 µs", "ratio"
+    let p50 = |c: &Case| percentile(&c.times, 0.5).as_secs_f64();
+    let p95 = |c: &Case| percentile(&c.times, 0.95).as_secs_f64();
+    let (base50, base95) = (p50(&baselines[0]), p95(&baselines[0]));
+    let others: Vec<(String, f64)> = baselines[1..]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (format!("p50/({})", (b'b' + i as u8) as char), p50(b)))
+        .collect();
+    print!(
+        "{:<52} {:>8} {:>8} {:>8} {:>9} {:>9}",
+        "command", "p50 µs", "p95 µs", "RSS KiB", "p50/(a)", "p95/(a)"
     );
-    let row = |label: &str, t: &[Duration]| {
-        let p50 = percentile(t, 0.5);
-        println!(
-            "{:<40} {:>10} {:>10} {:>7.2}x",
-            label,
-            p50.as_micros(),
-            percentile(t, 0.95).as_micros(),
-            p50.as_secs_f64() / base_p50.as_secs_f64()
+    for (name, _) in &others {
+        print!(" {name:>9}");
+    }
+    println!();
+    for case in baselines.iter().chain(cases.iter()) {
+        print!(
+            "{:<52} {:>8.0} {:>8.0} {:>8} {:>8.2}x {:>8.2}x",
+            case.label,
+            p50(case) * 1e6,
+            p95(case) * 1e6,
+            case.rss,
+            p50(case) / base50,
+            p95(case) / base95
         );
-    };
-    row("baseline: read stdin, print {}", &times[0]);
-    for (i, (label, _, _)) in cases.iter().enumerate() {
-        row(label, &times[i + 1]);
+        for (_, other) in &others {
+            print!(" {:>8.2}x", p50(case) / other);
+        }
+        println!();
     }
 }

@@ -108,6 +108,22 @@ fn hooks_killed_mid_transaction_leave_a_consistent_database() {
     )
     .unwrap();
     let project = project.display().to_string();
+    // How long one whole run takes on this machine now (a scratch database, created on the
+    // way): the kills below spread over 0 to 1.5 times that, so that some land before the
+    // database is opened, some inside the transaction and some after it, however loaded the
+    // machine is.
+    let scratch = Sandbox::new();
+    let whole_run = (0..3)
+        .map(|i| {
+            let extra = json!({"tool_name": "Bash", "tool_input": {"command": "false"},
+                               "tool_use_id": format!("c{i}"), "error": "Exit code 1"});
+            let payload = payload("claude", "calibrate", &project, "PostToolUseFailure", extra);
+            let started = std::time::Instant::now();
+            scratch.case("failure-classifier", payload).run();
+            started.elapsed()
+        })
+        .max()
+        .unwrap();
     let kills = 300;
     for i in 0..kills {
         let extra = json!({
@@ -117,8 +133,7 @@ fn hooks_killed_mid_transaction_leave_a_consistent_database() {
             "error": "Exit code 7\ncurl: (7) Failed to connect to 127.0.0.1 port 9: Couldn't connect to server",
         });
         let payload = payload("claude", "crash", &project, "PostToolUseFailure", extra);
-        // 0 to 6 ms: before the database is opened, inside the transaction, after it.
-        let delay = std::time::Duration::from_micros((i * 7919 % 6000) as u64);
+        let delay = whole_run.mul_f64(1.5 * (i * 7919 % 1000) as f64 / 1000.0);
         sandbox
             .case("failure-classifier", payload)
             .env("CLAUDE_PROJECT_DIR", &project)

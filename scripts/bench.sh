@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Every hook binary on captured payloads of both clients: p50 and p95 process latency and
+# peak RSS, as ratios against three baselines measured in the same run (a minimal Rust hook,
+# a shell + jq classifier, a Python classifier: benches/baselines/), first with an empty
+# state database, then with one holding 1M events from 10k sessions.
+#   scripts/bench.sh [ITERATIONS=200] [SESSIONS=10000] [EVENTS_PER_SESSION=100]
+# Targets (issue 10): stateless paths <= 1.5x (a), stateful <= 2.5x (a), full DB within 10%
+# of empty, peak RSS <= 10 MB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --example fill-db
+source scripts/bench-common.sh
+sessions=${2:-10000}
+events=${3:-100}
+command -v jq >/dev/null || { echo "bench: jq is needed for baseline (b)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "bench: python3 is needed for baseline (c)" >&2; exit 1; }
+fx=tests/fixtures
+payloads=$tmp/payloads
+mkdir -p "$payloads"
+# Claude sends one line ending in a newline; Codex sends no newline. Every payload runs as a
+# session in the scratch project.
+claude() { jq -c --arg cwd "$tmp/project" '.cwd = $cwd' "$fx/claude/$1" >"$payloads/$2"; }
+codex() { jq -cj --arg cwd "$tmp/project" '.cwd = $cwd' "$fx/codex/$1" >"$payloads/$2"; }
+claude PreToolUse/bash_success__bash.json claude-pre.json
+claude PostToolUse/bash_success__bash.json claude-post-ok.json
+claude PostToolUseFailure/bash_nonzero__bash.json claude-post-fail.json
+claude PostToolUse/write_success__write.json claude-post-write.json
+claude Stop/bash_success.json claude-stop.json
+codex PreToolUse/apply_patch_success__1.json codex-pre-patch.json
+codex PostToolUse/apply_patch_success__1.json codex-post-patch.json
+codex Stop/apply_patch_success.json codex-stop.json
+
+cases=(
+  "schema-guard: Claude Bash (stateless read)" "$rel/schema-guard" "$payloads/claude-pre.json"
+  "schema-guard: Codex apply_patch (stateful)" "$rel/schema-guard" "$payloads/codex-pre-patch.json"
+  "failure-classifier: Claude Bash ok" "$rel/failure-classifier" "$payloads/claude-post-ok.json"
+  "failure-classifier: Claude Bash failure" "$rel/failure-classifier" "$payloads/claude-post-fail.json"
+  "failure-classifier: Codex apply_patch" "$rel/failure-classifier" "$payloads/codex-post-patch.json"
+  "patch-verifier: Claude Write" "$rel/patch-verifier" "$payloads/claude-post-write.json"
+  "patch-verifier: Codex apply_patch" "$rel/patch-verifier" "$payloads/codex-post-patch.json"
+  "budget-check: Claude Stop" "$rel/budget-check" "$payloads/claude-stop.json"
+  "budget-check: Codex Stop" "$rel/budget-check" "$payloads/codex-stop.json"
+)
+baselines=(
+  --baseline "(b) shell + jq classifier" benches/baselines/classifier.sh
+  --baseline "(c) Python classifier" benches/baselines/classifier.py
+)
+export TMPDIR=$tmp
+echo "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs);" \
+  "$iterations runs each, round-robin"
+echo
+echo "== empty state database"
+"$rel/examples/hook-latency" "$iterations" "$rel/examples/baseline-minimal" "${baselines[@]}" -- "${cases[@]}" |
+  tee "$tmp/empty.txt"
+echo
+echo "== filling the state database: $sessions sessions x $events events"
+rm -f "$SELFHEAL_DB" "$SELFHEAL_DB"-wal "$SELFHEAL_DB"-shm
+"$rel/examples/fill-db" "$SELFHEAL_DB" "$sessions" "$events" >/dev/null
+echo "   $(du -ch "$SELFHEAL_DB" "$SELFHEAL_DB"-wal 2>/dev/null | tail -1 | cut -f1) on disk"
+echo "== full state database"
+"$rel/examples/hook-latency" "$iterations" "$rel/examples/baseline-minimal" "${baselines[@]}" -- "${cases[@]}" |
+  tee "$tmp/full.txt"
+echo
+echo "== full / empty, p50 (target <= 1.10)"
+# The label is the first 52 columns; p50 is the first number after it.
+paste -d'\n' <(cut -c1-52 "$tmp/empty.txt") <(cut -c53- "$tmp/empty.txt" | awk '{print $1}') \
+  <(cut -c53- "$tmp/full.txt" | awk '{print $1}') | paste - - - | tail -n +5 |
+  awk -F'\t' '{ printf "%-52s %6.2fx\n", $1, $3 / $2 }'

@@ -8,7 +8,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::run::Client;
@@ -29,19 +28,7 @@ pub struct Job {
 
 impl Job {
     pub fn new(client: Client, name: &str, turns: Vec<Turn>) -> Job {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "selfheal-e2e-job-{}-{}-{name}-{}",
-            client.name(),
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        let project = dir.join("project");
-        for sub in ["home", "tmp", "client-home"] {
-            fs::create_dir_all(dir.join(sub)).unwrap();
-        }
-        fs::create_dir_all(&project).unwrap();
+        let (dir, project) = crate::run::scratch_dirs("e2e-job", client, name);
         let server = ModelServer::start(client.wire(), turns);
         if client == Client::Codex {
             fs::write(

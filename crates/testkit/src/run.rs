@@ -102,22 +102,28 @@ pub struct Run {
 /// the process group (a command in its own session) are found and ended too.
 const MARK: &str = "SELFHEAL_E2E_RUN";
 
+/// A fresh directory for one run or job: `home`, `tmp`, `client-home` and `project` in it.
+/// Returns it and the project directory.
+pub(crate) fn scratch_dirs(kind: &str, client: Client, name: &str) -> (PathBuf, PathBuf) {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "selfheal-{kind}-{}-{}-{name}-{}",
+        client.name(),
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    let project = dir.join("project");
+    for sub in ["home", "tmp", "client-home", "project"] {
+        fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    (dir, project)
+}
+
 impl Run {
     /// `hooks_dir` holds the built hook binaries (`target/debug`).
     pub fn new(client: Client, name: &str, hooks_dir: &Path) -> Run {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "selfheal-e2e-{}-{}-{name}-{}",
-            client.name(),
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        let project = dir.join("project");
-        for sub in ["home", "tmp", "client-home"] {
-            fs::create_dir_all(dir.join(sub)).unwrap();
-        }
-        fs::create_dir_all(&project).unwrap();
+        let (dir, project) = scratch_dirs("e2e", client, name);
         for hook in HOOKS {
             let bin = hooks_dir.join(hook);
             assert!(bin.exists(), "hook binary {} not built", bin.display());

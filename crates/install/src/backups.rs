@@ -51,8 +51,15 @@ impl Backups {
         };
         // Same millisecond twice (install then uninstall in a script): a counter keeps order.
         for n in 0.. {
-            let name = format!("{}{stamp:013}-{n:03}.{ext}", Self::prefix(path));
-            let target = self.dir.join(name);
+            let stem = format!("{}{stamp:013}-{n:03}", Self::prefix(path));
+            // One counter for both kinds, so that the names sort in the order they were made.
+            if ["bak", "absent"]
+                .iter()
+                .any(|e| self.dir.join(format!("{stem}.{e}")).exists())
+            {
+                continue;
+            }
+            let target = self.dir.join(format!("{stem}.{ext}"));
             match fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)

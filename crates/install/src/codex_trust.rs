@@ -143,7 +143,7 @@ pub fn hooks_list(
     let mut child = command
         .spawn()
         .map_err(|e| format!("could not start {} app-server: {e}", codex.display()))?;
-    let pgid = child.id() as i32;
+    let pgid = child.id();
     let mut stdin = child.stdin.take().expect("piped");
     let stdout = child.stdout.take().expect("piped");
     let (tx, rx) = std::sync::mpsc::channel();
@@ -189,8 +189,7 @@ pub fn hooks_list(
         },
     };
     drop(stdin);
-    // SAFETY: kill(2) on the group this function started; no memory is touched.
-    unsafe { libc::kill(-pgid, libc::SIGKILL) };
+    selfheal_run::signal_group(pgid, libc::SIGKILL);
     let _ = child.wait();
     let answer = answer?;
     let Some(result) = answer.get("result") else {

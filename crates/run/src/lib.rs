@@ -169,14 +169,37 @@ fn wait(child: &mut Child, started: Instant, timeout: Duration) -> (Option<i32>,
 }
 
 fn kill_group(child: &Child) {
-    let Ok(pid) = i32::try_from(child.id()) else {
+    signal_group(child.id(), libc::SIGKILL);
+}
+
+/// Sends `signal` to process group `pgid` (a group this process made with `process_group(0)`,
+/// whose id is its leader's pid).
+pub fn signal_group(pgid: u32, signal: i32) {
+    let Ok(pgid) = i32::try_from(pgid) else {
         return;
     };
-    // SAFETY: kill(2) with a negative pid signals the process group we created for the child
-    // (process_group(0) made its pid the group id); it touches no memory of ours.
+    // SAFETY: kill(2) with a negative pid signals a process group; it touches no memory.
     unsafe {
-        libc::kill(-pid, libc::SIGKILL);
+        libc::kill(-pgid, signal);
     }
+}
+
+/// The live (not zombie) processes of group `pgid`, from /proc.
+pub fn group_members(pgid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses.
+            let rest = &stat[stat.rfind(')')? + 1..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            (fields.first() != Some(&"Z") && fields.get(2)? == &pgid.to_string()).then_some(pid)
+        })
+        .collect()
 }
 
 /// The head and tail of a stream, read in a thread.

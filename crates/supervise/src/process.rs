@@ -10,6 +10,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use selfheal_run::{group_members, signal_group};
+
 use crate::attempt::ClientRun;
 use crate::client::{short, Agent, Stream};
 
@@ -189,27 +191,11 @@ fn draw(label: &str, started: Instant, last_output: Instant, last: Option<&str>)
     let _ = std::io::stderr().flush();
 }
 
-fn signal_group(pgid: u32, signal: i32) {
-    let Ok(pgid) = i32::try_from(pgid) else {
-        return;
-    };
-    // SAFETY: kill(2) on the process group this module created for the client (process_group(0)
-    // made its pid the group id); no memory is touched.
-    unsafe {
-        libc::kill(-pgid, signal);
-    }
-}
-
-/// Waits until no process is left in the group (`kill(-pgid, 0)` fails), at most `limit`.
+/// Waits until no live process is left in the group, at most `limit`.
 fn wait_group_gone(pgid: u32, limit: Duration) -> bool {
-    let Ok(pgid) = i32::try_from(pgid) else {
-        return false;
-    };
     let deadline = Instant::now() + limit;
     loop {
-        // SAFETY: signal 0 only checks whether the group exists.
-        let alive = unsafe { libc::kill(-pgid, 0) } == 0;
-        if !alive || group_members(pgid) == 0 {
+        if group_members(pgid).is_empty() {
             return true;
         }
         if Instant::now() >= deadline {
@@ -217,26 +203,6 @@ fn wait_group_gone(pgid: u32, limit: Duration) -> bool {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// Live (not zombie) processes in group `pgid`, from /proc.
-pub fn group_members(pgid: i32) -> usize {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
-        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
-        .filter(|stat| {
-            // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses.
-            let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
-                return false;
-            };
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            fields.first() != Some(&"Z") && fields.get(2) == Some(&pgid.to_string().as_str())
-        })
-        .count()
 }
 
 pub fn is_tty() -> bool {
@@ -306,7 +272,7 @@ mod tests {
         assert!(run.stalled);
         assert!(started.elapsed() < Duration::from_secs(6));
         assert!(run.group_gone);
-        assert_eq!(group_members(run.pid.unwrap() as i32), 0);
+        assert_eq!(group_members(run.pid.unwrap()), Vec::<u32>::new());
         assert!(run.log_tail.contains("started"));
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -189,20 +189,3 @@ impl Drop for Job {
         }
     }
 }
-
-/// The live (not zombie) processes in process group `pgid`.
-pub fn pgrp_members(pgid: u32) -> Vec<u32> {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|entry| {
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let stat = fs::read_to_string(entry.path().join("stat")).ok()?;
-            let rest = &stat[stat.rfind(')')? + 1..];
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            (fields.first() != Some(&"Z") && fields.get(2)? == &pgid.to_string()).then_some(pid)
-        })
-        .collect()
-}

@@ -22,11 +22,12 @@ mod server;
 
 use std::path::Path;
 
-pub use job::{pgrp_members, Job};
+pub use job::Job;
 pub use run::{
     clients_dir, workspace_root, Client, Outcome, Run, CLAUDE_VERSION, CODEX_VERSION, HOOKS,
 };
 pub use script::{call, http_error, patch, shell, stall, text, Step, Turn, Wire};
+pub use selfheal_run::group_members as pgrp_members;
 pub use server::{ModelServer, Request, SPENT};
 
 /// Registers our hooks the way a user does: the real `selfheal install` (built beside the

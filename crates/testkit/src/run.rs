@@ -298,10 +298,7 @@ fn shell() -> &'static str {
 }
 
 pub(crate) fn kill_group(pgid: u32) {
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{pgid}")])
-        .stderr(Stdio::null())
-        .status();
+    selfheal_run::signal_group(pgid, 9); // SIGKILL
 }
 
 /// Waits up to `grace` for every process that carries this run's mark in its environment to

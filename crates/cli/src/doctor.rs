@@ -184,12 +184,6 @@ fn check_config(project: &Path, report: &mut Report) -> Result<()> {
 
 fn check_database(report: &mut Report) -> Result<()> {
     let path = selfheal_state::default_db_path(|k| std::env::var(k).ok())?;
-    let fix = |_: &dyn std::fmt::Display| {
-        format!(
-            "make {} writable, or point SELFHEAL_DB at a writable file",
-            path.parent().unwrap_or(&path).display()
-        )
-    };
     let checked = Store::open(&path).and_then(|mut store| {
         store.write(|_| Ok(()))?;
         store.schema_version()
@@ -208,10 +202,14 @@ fn check_database(report: &mut Report) -> Result<()> {
             ),
             "install the selfheal that wrote it, or move the file away to start afresh",
         ),
-        Err(e) => {
-            let fix = fix(&e);
-            report.fail("database", format!("{}: {e}", path.display()), fix)
-        }
+        Err(e) => report.fail(
+            "database",
+            format!("{}: {e}", path.display()),
+            format!(
+                "make {} writable, or point SELFHEAL_DB at a writable file",
+                path.parent().unwrap_or(&path).display()
+            ),
+        ),
     }
 }
 

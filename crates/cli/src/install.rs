@@ -13,6 +13,7 @@ use selfheal_install::{
     apply, plan_install, plan_uninstall, Action, InstallRequest, Locations, Plan, Scope,
 };
 use selfheal_protocol::Dialect;
+pub use selfheal_run::{find_executable, is_executable};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Client {
@@ -133,18 +134,9 @@ fn bin_dir(given: Option<&Path>) -> Result<PathBuf> {
     Ok(dir)
 }
 
-pub fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
 /// The first `name` on PATH.
 pub fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|p| is_executable(p))
-    })
+    find_executable(Path::new(name), std::env::var("PATH").ok().as_deref())
 }
 
 pub fn install(args: &InstallArgs, out: &mut dyn Write) -> Result<()> {

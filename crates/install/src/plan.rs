@@ -217,7 +217,7 @@ fn shape_error(path: &Path, message: impl std::fmt::Display) -> InstallError {
 }
 
 /// Codex's trust key names the file by its absolute path.
-fn absolute(path: &Path) -> PathBuf {
+pub(crate) fn absolute(path: &Path) -> PathBuf {
     let path = if path.is_absolute() {
         path.to_owned()
     } else {

@@ -137,15 +137,7 @@ pub fn codex_untrusted(
     let mut untrusted = Vec::new();
     for file in files.iter().filter(|f| f.dialect == Dialect::Codex) {
         let Some(tree) = &file.tree else { continue };
-        // Codex keys a file by its absolute path.
-        let path = file
-            .path
-            .parent()
-            .and_then(|d| d.canonicalize().ok())
-            .map_or(file.path.clone(), |d| {
-                d.join(file.path.file_name().unwrap_or_default())
-            });
-        for entry in trust_entries(&path, tree) {
+        for entry in trust_entries(&crate::plan::absolute(&file.path), tree) {
             if our_binary(&entry.command).is_none() {
                 continue;
             }

@@ -7,7 +7,7 @@
 
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -170,6 +170,25 @@ fn wait(child: &mut Child, started: Instant, timeout: Duration) -> (Option<i32>,
 
 fn kill_group(child: &Child) {
     signal_group(child.id(), libc::SIGKILL);
+}
+
+/// A regular file with an execute bit.
+pub fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// `program` as given when it holds a slash, else the first executable of that name in the
+/// directories of `path` (a `PATH` value), as a shell finds it.
+pub fn find_executable(program: &Path, path: Option<&str>) -> Option<PathBuf> {
+    if program.as_os_str().to_string_lossy().contains('/') {
+        return is_executable(program).then(|| program.to_path_buf());
+    }
+    path.unwrap_or("")
+        .split(':')
+        .filter(|d| !d.is_empty())
+        .map(|d| Path::new(d).join(program))
+        .find(|p| is_executable(p))
 }
 
 /// Sends `signal` to process group `pgid` (a group this process made with `process_group(0)`,

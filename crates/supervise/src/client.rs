@@ -63,22 +63,6 @@ impl Agent {
     }
 }
 
-/// `program` as given when it holds a slash, else found on `path`.
-pub fn find_executable(program: &Path, path: Option<&str>) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let runnable = |p: &Path| {
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    if program.as_os_str().to_string_lossy().contains('/') {
-        return runnable(program).then(|| program.to_path_buf());
-    }
-    path.unwrap_or("")
-        .split(':')
-        .filter(|d| !d.is_empty())
-        .map(|d| Path::new(d).join(program))
-        .find(|p| runnable(p))
-}
-
 /// The client's arguments for one attempt, the prompt last. `registration` is the Claude
 /// settings file or the Codex `-c` overrides (from [`codex_overrides`]).
 pub fn args(

@@ -197,7 +197,7 @@ fn prepare(args: Args) -> Result<Job, Prep> {
         .clone()
         .or_else(|| env_var(agent.bin_env()).map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from(agent.name()));
-    let Some(program) = client::find_executable(&wanted, path_var.as_deref()) else {
+    let Some(program) = selfheal_run::find_executable(&wanted, path_var.as_deref()) else {
         return Err(usage(format!(
             "the {} client `{}` was not found (install it, put it on PATH, or give \
              --agent-bin PATH)",

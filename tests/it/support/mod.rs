@@ -69,6 +69,7 @@ impl Sandbox {
                 ("SELFHEAL_DB".into(), self.db().display().to_string()),
                 ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
             ],
+            file_size_limit: None,
         }
     }
 
@@ -123,6 +124,7 @@ pub struct Case {
     args: Vec<String>,
     stdin: Vec<u8>,
     env: Vec<(String, String)>,
+    file_size_limit: Option<u64>,
 }
 
 impl Case {
@@ -137,6 +139,13 @@ impl Case {
         self
     }
 
+    /// No file of the process may grow past `bytes`: a write beyond fails (EFBIG), as on a
+    /// full disk. SIGXFSZ is ignored across the exec, so the write fails instead of killing.
+    pub fn file_size_limit(mut self, bytes: u64) -> Case {
+        self.file_size_limit = Some(bytes);
+        self
+    }
+
     pub fn run(self) -> Ran {
         let mut command = Command::new(&self.program);
         command
@@ -146,6 +155,23 @@ impl Case {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if let Some(bytes) = self.file_size_limit {
+            use std::os::unix::process::CommandExt;
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            // SAFETY: only async-signal-safe calls between fork and exec.
+            unsafe {
+                command.pre_exec(move || {
+                    libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                    if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
         let mut child = command.spawn().expect("spawn");
         let mut stdin = child.stdin.take().unwrap();
         let payload = self.stdin;

@@ -163,7 +163,7 @@ fn failure_line(f: &EventRow, root: Option<&str>) -> String {
         .lines()
         .find(|l| !l.trim().is_empty())
         .unwrap_or("");
-    let evidence = clip(&selfheal_redact::redact(evidence.trim()), EVIDENCE_CHARS);
+    let evidence = selfheal_redact::redact_clipped(evidence.trim(), EVIDENCE_CHARS);
     let mut line = format!(
         "- {} {} — {}",
         f.class.as_deref().unwrap_or("?"),
@@ -188,15 +188,6 @@ fn tail(output: &str) -> String {
     }
     let cut: String = text.chars().skip(count - OUTPUT_CHARS).collect();
     format!("…{cut}")
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 /// The goal check's findings, one block per part (criteria, then failures).

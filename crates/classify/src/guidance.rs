@@ -2,6 +2,7 @@
 //! (`selfheal F2 argument_repair:`), then what failed, what to do next, and the budget left.
 
 use selfheal_model::{Action, Budget, BudgetLimits, BudgetUsage, Class};
+use selfheal_redact::clip;
 
 use crate::rules::Hit;
 
@@ -63,16 +64,6 @@ pub fn render_hint(
     let body = format!("`{evidence}`. {next}");
     let room = MAX_CHARS.saturating_sub(head.chars().count() + tail.chars().count());
     format!("{head}{}{tail}", clip(&body, room))
-}
-
-/// Cuts `text` to at most `max` characters, marking the cut.
-pub fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 #[cfg(test)]

@@ -34,6 +34,9 @@ fn has_calls(input: &HookInput, _: Dialect) -> bool {
 
 /// How much output is kept in the store per event.
 const EXCERPT: usize = 1200;
+/// How much of the deciding line is kept with the event: one line of output can be
+/// megabytes long.
+const EVIDENCE: usize = 1200;
 
 /// The classification of one call without the session's history, and what the history
 /// check needs of it.
@@ -273,7 +276,7 @@ fn settle(
     };
     let evidence = hit
         .as_ref()
-        .map(|h| selfheal_redact::redact(&h.line).into_owned());
+        .map(|h| selfheal_redact::redact_clipped(&h.line, EVIDENCE));
     let verdict = selfheal_hook::Verdict {
         decision: if choice.is_some() { "context" } else { "none" },
         class: Some(class),

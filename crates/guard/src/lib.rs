@@ -32,6 +32,9 @@ fn has_tool(input: &HookInput, _: Dialect) -> bool {
     input.tool_name.is_some()
 }
 
+/// A refusal's reason at most, in characters: one compact block, as the classifier's guidance.
+const MAX_REASON: usize = 1500;
+
 /// Why a call is refused: its class, the recovery it asks for, and the reason for the model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refusal {
@@ -42,10 +45,12 @@ pub struct Refusal {
 
 impl Refusal {
     fn new(class: Class, action: Action, reason: impl Into<String>) -> Refusal {
+        // A reason may quote the call (its command line, a bad argument's value), and it is
+        // both shown and stored: no secret of the call may be in it, nor all of a huge one.
         Refusal {
             class,
             action,
-            reason: reason.into(),
+            reason: selfheal_redact::redact_clipped(&reason.into(), MAX_REASON),
         }
     }
 

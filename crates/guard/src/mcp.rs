@@ -32,7 +32,7 @@ pub fn check(tool: &str, file: &Path, arguments: &Value) -> Result<Option<Refusa
     }
     let mut list = String::new();
     for (i, v) in violations.iter().enumerate() {
-        let one = cut(&v.to_string(), MAX_ONE);
+        let one = selfheal_redact::clip(&v.to_string(), MAX_ONE);
         let sep = if i == 0 { "" } else { "; " };
         if i == SHOWN || (i > 0 && list.len() + sep.len() + one.len() > MAX_LIST) {
             list.push_str("; …");
@@ -62,15 +62,6 @@ fn load(file: &Path) -> Result<Schema, String> {
         _ => &document,
     };
     Schema::compile(schema).map_err(|e| format!("is not a usable JSON Schema: {e}"))
-}
-
-fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max - 1).collect();
-    out.push('…');
-    out
 }
 
 #[cfg(test)]

@@ -10,8 +10,11 @@
 //!
 //! A secret is replaced by `[REDACTED:<kind>]`; what names it is kept (`GITHUB_TOKEN=`,
 //! `"api_key": "`, `Authorization: Bearer `, the user and host of a URL). Kinds:
-//! `private-key`, `aws-access-key`, `aws-secret-key`, `github-token`, `gitlab-token`,
-//! `slack-token`, `anthropic-key`, `openai-key`, `stripe-key`, `google-api-key`,
+//! `private-key`, `aws-access-key`, `aws-secret-key`, `azure-key`, `azure-sas`,
+//! `github-token`, `gitlab-token`, `slack-token`, `slack-webhook`, `discord-webhook`,
+//! `anthropic-key`, `openai-key`, `openrouter-key`, `api-key` (`sk-` and hex), `groq-key`,
+//! `huggingface-token`, `xai-key`, `replicate-token`, `perplexity-key`, `langsmith-key`,
+//! `stripe-key`, `google-api-key`, `google-oauth-token`, `google-client-secret`,
 //! `npm-token`, `jwt`, `password`, `basic-auth`, `bearer-token`, `secret`.
 
 mod scan;
@@ -22,6 +25,22 @@ use std::sync::OnceLock;
 // regex-lite: these patterns are ASCII by design, and compiling one with `regex` cost a
 // hook 0.1-0.3 ms each (prefilters, Unicode tables); regex-lite takes a tenth of that.
 use regex_lite::{Captures, Match, Regex};
+
+/// `text` redacted, then cut to at most `max` characters: in that order, so that a cut cannot
+/// leave part of a secret unrecognised.
+pub fn redact_clipped(text: &str, max: usize) -> String {
+    clip(&redact(text), max)
+}
+
+/// `text` cut to at most `max` characters, the cut marked with `…`.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
 
 /// Returns `text` with every secret found replaced by `[REDACTED:<kind>]`, borrowed when
 /// there was none. Redacting redacted text changes nothing.
@@ -87,9 +106,6 @@ struct Rule {
 
 enum Judge {
     Always(&'static str),
-    /// Only if it mixes upper case, lower case and digits, as random keys do and
-    /// kebab-case names (`sk-cluster-east-2`) do not.
-    Random(&'static str),
     /// Decided from the match and the text it is in; `None` keeps the match.
     With(fn(&Captures<'_>, &str) -> Option<&'static str>),
 }
@@ -156,8 +172,6 @@ impl Rule {
             }
             let kind = match self.judge {
                 Judge::Always(kind) => kind,
-                Judge::Random(kind) if is_random(value) => kind,
-                Judge::Random(_) => continue,
                 Judge::With(judge) => match judge(&caps, text) {
                     Some(kind) => kind,
                     None => continue,
@@ -242,12 +256,19 @@ fn after_key_label(rest: &str) -> Option<&str> {
 /// Whether what follows a BEGIN line is key material: a line break (maybe escaped, as in
 /// JSON) and base64. Not, say, the closing quote of a constant in code.
 fn starts_key(body: &str) -> bool {
-    let body = body.strip_prefix('\r').unwrap_or(body);
-    let body = body
-        .strip_prefix('\n')
-        .or_else(|| body.strip_prefix("\\n"))
-        .or_else(|| body.strip_prefix("\\r\\n"));
-    body.and_then(|b| b.bytes().next())
+    fn line_break(b: &str) -> Option<&str> {
+        let b = b.strip_prefix('\r').unwrap_or(b);
+        b.strip_prefix('\n')
+            .or_else(|| b.strip_prefix("\\n"))
+            .or_else(|| b.strip_prefix("\\r\\n"))
+    }
+    let Some(body) = line_break(body) else {
+        return false;
+    };
+    // PGP armor puts a blank line between its headers (if any) and the key.
+    let body = line_break(body).unwrap_or(body);
+    body.bytes()
+        .next()
         .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
 
@@ -281,8 +302,10 @@ fn base64_lines_before(text: &str, at: usize) -> usize {
 
 /// The rules that match within a line, in the order they run: a rule sees the output of
 /// those before it, so the specific shapes come first and name the secret; the generic ones
-/// then skip placeholders.
-static LINE_RULES: [Rule; 18] = [
+/// then skip placeholders. A prefixed token needs only 20 characters after its prefix, fewer
+/// than any real one has: a token cut short (a message quoting the first 40 characters of a
+/// value) is still a secret.
+static LINE_RULES: [Rule; 22] = [
     Rule::new(
         scan::AWS,
         r"(?-u)\b(?:AKIA|ASIA)[A-Z0-9]{16}\b",
@@ -290,7 +313,7 @@ static LINE_RULES: [Rule; 18] = [
     ),
     Rule::new(
         scan::GITHUB,
-        r"(?-u)\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
+        r"(?-u)\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",
         Judge::Always("github-token"),
     ),
     Rule::new(
@@ -300,7 +323,7 @@ static LINE_RULES: [Rule; 18] = [
     ),
     Rule::new(
         scan::SLACK,
-        r"(?-u)\bxox[abeoprs]-[A-Za-z0-9-]{10,}",
+        r"(?-u)\b(?:xox[abeoprs]-|xapp-[0-9]-)[A-Za-z0-9-]{10,}",
         Judge::With(slack),
     ),
     Rule::new(
@@ -311,21 +334,37 @@ static LINE_RULES: [Rule; 18] = [
     Rule::new(
         scan::SK_DASH,
         r"(?-u)\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}",
-        Judge::Random("openai-key"),
+        Judge::With(sk_dash),
+    ),
+    Rule::new(
+        scan::MODEL,
+        r"(?-u)\b(?:(?:hf_|gsk_|xai-|r8_|pplx-)[A-Za-z0-9]{20,}|lsv2_(?:pt|sk)_[0-9a-f]{20,}(?:_[0-9a-f]+)?)",
+        Judge::With(model_key),
     ),
     Rule::new(
         scan::STRIPE,
-        r"(?-u)\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}",
+        r"(?-u)\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9+/=]{20,})",
         Judge::Always("stripe-key"),
     ),
     Rule::new(
         scan::GOOGLE,
-        r"(?-u)\bAIza[0-9A-Za-z_-]{35}",
+        r"(?-u)\bAIza[0-9A-Za-z_-]{20,}",
         Judge::Always("google-api-key"),
     ),
     Rule::new(
+        scan::GOOGLE,
+        r"(?-u)\b(?:ya29\.|GOCSPX-)[0-9A-Za-z_-]{20,}",
+        Judge::With(google),
+    ),
+    // Connection strings (`AccountKey=`, `SharedAccessKey=`) and SAS signatures.
+    Rule::folded(
+        scan::AZURE,
+        r"(?-u)\b(?:accountkey|sharedaccesskey)=([a-z0-9+/]{20,}=*)|\bsig=([a-z0-9%+/]{20,}=*)",
+        Judge::With(azure),
+    ),
+    Rule::new(
         scan::NPM,
-        r"(?-u)\bnpm_[A-Za-z0-9]{36,}",
+        r"(?-u)\bnpm_[A-Za-z0-9]{20,}",
         Judge::Always("npm-token"),
     ),
     Rule::new(
@@ -333,6 +372,13 @@ static LINE_RULES: [Rule; 18] = [
         r"(?-u)\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*",
         Judge::Always("jwt"),
     ),
+    // The URL of a webhook is its credential.
+    Rule::new(
+        scan::URL,
+        r"(?-u)\bhttps?://hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/-]{20,})|\bhttps?://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/([0-9]{5,}/[A-Za-z0-9_-]{20,})",
+        Judge::With(webhook),
+    )
+    .also(&["hooks.slack.com", "/api/webhooks/"]),
     // scheme://user:password@host
     Rule::folded(
         scan::URL,
@@ -391,10 +437,16 @@ fn has_digit(v: &str) -> bool {
 /// Shaped like a key or token: no spaces, with digits, or long with upper and lower case
 /// mixed throughout (not a name like `serverAuth` or `_RSAPrivateKey`).
 fn is_key_like(v: &str) -> bool {
+    v.len() >= 8
+        && !v.contains(char::is_whitespace)
+        && (has_digit(v) || v.len() >= 16 && is_mixed_case(v))
+}
+
+/// Upper and lower case mixed throughout, as in random text (not a name like `serverAuth`).
+fn is_mixed_case(v: &str) -> bool {
     let letters = v.bytes().filter(u8::is_ascii_alphabetic).count();
     let upper = v.bytes().filter(u8::is_ascii_uppercase).count();
-    let mixed = upper * 4 >= letters && (letters - upper) * 4 >= letters;
-    v.len() >= 8 && !v.contains(char::is_whitespace) && (has_digit(v) || v.len() >= 16 && mixed)
+    letters > 0 && upper * 4 >= letters && (letters - upper) * 4 >= letters
 }
 
 fn is_random(v: &str) -> bool {
@@ -406,7 +458,11 @@ fn is_random(v: &str) -> bool {
 /// Stands for a secret rather than being one: a variable or template reference, a
 /// placeholder, a mask, a reference type.
 fn is_stand_in(v: &str) -> bool {
-    v.starts_with(['$', '%', '{', '<', '&', '*'])
+    // `YOUR_API_KEY`, `your-password-here`
+    let b = v.as_bytes();
+    let yours = b.len() > 5 && b[..4].eq_ignore_ascii_case(b"your") && matches!(b[4], b'_' | b'-');
+    yours
+        || v.starts_with(['$', '%', '{', '<', '&', '*'])
         || v.bytes()
             .all(|b| matches!(b, b'*' | b'x' | b'X' | b'.' | b'#' | b'-' | b'?'))
 }
@@ -451,6 +507,65 @@ fn kind_of_name(name: &str) -> &'static str {
     } else {
         SECRET
     }
+}
+
+/// `sk-`: OpenAI's keys are random in both cases; OpenRouter's and DeepSeek's are
+/// lower-case hex, which kebab-case names (`sk-cluster-east-2`) are not.
+fn sk_dash(caps: &Captures<'_>, text: &str) -> Option<&'static str> {
+    let v = secret_of(caps, text);
+    let tail = v.rsplit('-').next().unwrap_or_default();
+    let hex = tail.len() >= 32
+        && tail.bytes().all(|b| b.is_ascii_hexdigit())
+        && has_digit(tail)
+        && tail.bytes().any(|b| b.is_ascii_alphabetic());
+    if v.starts_with("sk-or-") && hex {
+        Some("openrouter-key")
+    } else if is_random(v) {
+        Some("openai-key")
+    } else {
+        hex.then_some("api-key")
+    }
+}
+
+fn model_key(caps: &Captures<'_>, text: &str) -> Option<&'static str> {
+    const KINDS: [(&str, &str); 6] = [
+        ("hf_", "huggingface-token"),
+        ("gsk_", "groq-key"),
+        ("xai-", "xai-key"),
+        ("r8_", "replicate-token"),
+        ("pplx-", "perplexity-key"),
+        ("lsv2_", "langsmith-key"),
+    ];
+    let v = secret_of(caps, text);
+    let (prefix, kind) = KINDS.iter().find(|(p, _)| v.starts_with(p))?;
+    let body = &v[prefix.len()..];
+    // Random, as keys are (Hugging Face's are letters only); not a long identifier.
+    (has_digit(body) || is_mixed_case(body)).then_some(*kind)
+}
+
+fn google(caps: &Captures<'_>, text: &str) -> Option<&'static str> {
+    let v = secret_of(caps, text);
+    Some(if v.starts_with("ya29.") {
+        "google-oauth-token"
+    } else {
+        "google-client-secret"
+    })
+}
+
+fn azure(caps: &Captures<'_>, _: &str) -> Option<&'static str> {
+    Some(if caps.get(1).is_some() {
+        "azure-key"
+    } else {
+        "azure-sas"
+    })
+}
+
+fn webhook(caps: &Captures<'_>, _: &str) -> Option<&'static str> {
+    Some(if caps.get(1).is_some() {
+        "slack-webhook"
+    } else {
+        "discord-webhook"
+    })
 }
 
 fn slack(caps: &Captures<'_>, text: &str) -> Option<&'static str> {

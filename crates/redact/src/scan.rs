@@ -13,10 +13,10 @@ use std::ops::Range;
 pub const AWS: u32 = 1 << 0; // AKIA, ASIA
 pub const GITHUB: u32 = 1 << 1; // gh[pousr]_, github_pat_
 pub const GITLAB: u32 = 1 << 2; // glpat-, gldt-, glrt-, glptt-
-pub const SLACK: u32 = 1 << 3; // xox?-
-pub const SK_DASH: u32 = 1 << 4; // sk- (OpenAI, Anthropic)
-pub const STRIPE: u32 = 1 << 5; // sk_, rk_
-pub const GOOGLE: u32 = 1 << 6; // AIza
+pub const SLACK: u32 = 1 << 3; // xox?-, xapp-
+pub const SK_DASH: u32 = 1 << 4; // sk- (OpenAI, Anthropic, OpenRouter, DeepSeek)
+pub const STRIPE: u32 = 1 << 5; // sk_, rk_, whsec_
+pub const GOOGLE: u32 = 1 << 6; // AIza, ya29., GOCSPX-
 pub const NPM: u32 = 1 << 7; // npm_
 pub const JWT: u32 = 1 << 8; // eyJ
 pub const URL: u32 = 1 << 9; // ://
@@ -28,6 +28,10 @@ pub const LOGIN: u32 = 1 << 12; // login
 pub const ASSIGN: u32 = 1 << 13;
 /// Such a word followed by a space and a value: `--token value`, `password value`.
 pub const SPACED: u32 = 1 << 14;
+/// Model providers' prefixes: hf_, gsk_, xai-, r8_, pplx-, lsv2_.
+pub const MODEL: u32 = 1 << 15;
+/// Azure: AccountKey=, SharedAccessKey=, sig= (a SAS).
+pub const AZURE: u32 = 1 << 16;
 
 /// Byte pairs through which markers are found: one rare pair of each marker (`ke` of
 /// `token`, `:/` of `://`), in the cases the rules match, and a newline followed by
@@ -35,10 +39,11 @@ pub const SPACED: u32 = 1 << 14;
 static PAIRS: [bool; 1 << 16] = {
     let mut table = [false; 1 << 16];
     // Matched in any case.
-    let folded: [&[u8; 2]; 7] = [b"ke", b"cr", b"pa", b"pw", b"au", b"be", b"cu"];
+    let folded: [&[u8; 2]; 8] = [b"ke", b"cr", b"pa", b"pw", b"au", b"be", b"cu", b"g="];
     // Matched as written.
-    let exact: [&[u8; 2]; 12] = [
-        b"gi", b"gh", b"gl", b"k-", b"k_", b"xo", b"np", b"KI", b"SI", b"yJ", b"Iz", b":/",
+    let exact: [&[u8; 2]; 20] = [
+        b"gi", b"gh", b"gl", b"k-", b"k_", b"xo", b"np", b"KI", b"SI", b"yJ", b"Iz", b":/", b"f_",
+        b"xa", b"8_", b"lx", b"v2", b"ya", b"PX", b"c_",
     ];
     let mut i = 0;
     while i < folded.len() {
@@ -130,7 +135,10 @@ fn at(t: &[u8], i: usize) -> u32 {
     let next = t.get(i + 2).copied().unwrap_or(0);
     match [t[i].to_ascii_lowercase(), t[i + 1]] {
         [b'k', b'-'] if prev == b's' => SK_DASH,
-        [b'k', b'_'] if matches!(prev, b's' | b'r') => STRIPE,
+        [b'k', b'_'] if matches!(prev, b's' | b'r') => {
+            let groq = i >= 2 && t[i - 2] == b'g' && prev == b's';
+            STRIPE | if groq { MODEL } else { 0 }
+        }
         [b'k', b'I'] if t[i] == b'K' && prev == b'A' && next == b'A' => AWS,
         [b's', b'I'] if t[i] == b'S' && prev == b'A' && next == b'A' => AWS,
         [b'k', _] => {
@@ -139,6 +147,13 @@ fn at(t: &[u8], i: usize) -> u32 {
                 found |= keyword(t, i - 2, i + 3);
             }
             if is(i, b"key") {
+                let assigned = t.get(i + 3) == Some(&b'=');
+                let azure = [&b"account"[..], b"sharedaccess"]
+                    .iter()
+                    .any(|w| i >= w.len() && is(i - w.len(), w));
+                if assigned && azure {
+                    found |= AZURE;
+                }
                 let name_end = if matches!(prev, b'_' | b'-') {
                     i - 1
                 } else {
@@ -174,6 +189,16 @@ fn at(t: &[u8], i: usize) -> u32 {
         [b'y', b'J'] if prev == b'e' => JWT,
         [b'i', b'z'] if t[i] == b'I' && prev == b'A' && next == b'a' => GOOGLE,
         [b':', b'/'] if next == b'/' => URL,
+        [b'f', b'_'] if prev == b'h' => MODEL,
+        [b'x', b'a'] if exact(i, b"xai-") => MODEL,
+        [b'x', b'a'] if exact(i, b"xapp-") => SLACK,
+        [b'8', b'_'] if prev == b'r' => MODEL,
+        [b'l', b'x'] if i >= 2 && exact(i - 2, b"pplx-") => MODEL,
+        [b'v', b'2'] if i >= 2 && exact(i - 2, b"lsv2_") => MODEL,
+        [b'y', b'a'] if exact(i, b"ya29.") => GOOGLE,
+        [b'p', b'X'] if i >= 4 && exact(i - 4, b"GOCSPX-") => GOOGLE,
+        [b'c', b'_'] if i >= 4 && exact(i - 4, b"whsec_") => STRIPE,
+        [b'g', b'='] if i >= 2 && is(i - 2, b"sig") => AZURE,
         _ => 0,
     }
 }
@@ -238,10 +263,21 @@ mod tests {
                 &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
             ),
             (GITLAB, &["glpat-", "gldt-", "glrt-", "glptt-"]),
-            (SLACK, &["xoxb-", "xoxp-", "xoxa-", "xoxe-"]),
+            (SLACK, &["xoxb-", "xoxp-", "xoxa-", "xoxe-", "xapp-"]),
             (SK_DASH, &["sk-"]),
-            (STRIPE, &["sk_", "rk_"]),
-            (GOOGLE, &["AIza"]),
+            (STRIPE, &["sk_", "rk_", "whsec_"]),
+            (GOOGLE, &["AIza", "ya29.", "GOCSPX-"]),
+            (MODEL, &["hf_", "gsk_", "xai-", "r8_", "pplx-", "lsv2_"]),
+            (
+                AZURE,
+                &[
+                    "AccountKey=",
+                    "SharedAccessKey=",
+                    "accountkey=",
+                    "sig=",
+                    "SIG=",
+                ],
+            ),
             (NPM, &["npm_"]),
             (JWT, &["eyJ"]),
             (URL, &["://"]),

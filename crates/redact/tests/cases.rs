@@ -151,6 +151,28 @@ fn live_stripe_keys() {
 }
 
 #[test]
+fn webhook_urls() {
+    // Built at run time, as above: a webhook URL is its own credential.
+    let slack = format!(
+        "https://hooks.slack.com/{}/T0FAKE0123/B0FAKE0123/FAKEfake0123456789FAKEfake",
+        "services"
+    );
+    let discord = format!(
+        "https://discord.com/api/{}/012345678901234567/FAKEfake0123456789FAKEfake0123456789",
+        "webhooks"
+    );
+    let text = format!("SLACK_WEBHOOK_URL={slack}\ncurl -X POST '{discord}' -d '{{}}'");
+    assert_eq!(
+        redact(&text),
+        "SLACK_WEBHOOK_URL=https://hooks.slack.com/services/[REDACTED:slack-webhook]\n\
+         curl -X POST 'https://discord.com/api/webhooks/[REDACTED:discord-webhook]' -d '{}'"
+    );
+    // Where nothing secret follows, nothing goes.
+    let docs = "see https://api.slack.com/messaging/webhooks and https://hooks.slack.com/";
+    assert!(matches!(redact(docs), Cow::Borrowed(_)));
+}
+
+#[test]
 fn any_input_is_handled() {
     // Every case cut at every char boundary: partial shapes at either end must not panic.
     for case in cases().redact {

@@ -10,7 +10,7 @@ use selfheal_config::PatchCheck;
 
 use crate::landed::FileState;
 use crate::{Finding, What};
-use selfheal_classify::guidance::clip;
+use selfheal_redact::clip;
 
 /// How much of a failed check's output reaches the agent.
 const MAX_OUTPUT: usize = 600;

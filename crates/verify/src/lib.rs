@@ -26,7 +26,7 @@ use selfheal_state::NewEvent;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use selfheal_classify::guidance::clip;
+use selfheal_redact::clip;
 
 pub const HOOK: Hook = Hook {
     name: selfheal_hook::names::PATCH_VERIFIER,

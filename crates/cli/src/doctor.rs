@@ -98,6 +98,7 @@ pub fn run(args: &DoctorArgs, out: &mut dyn Write) -> Result<()> {
     let binaries = check_binaries(&files, &mut report)?;
     check_config(&project, &mut report)?;
     check_database(&mut report)?;
+    check_permissions(&mut report)?;
     let registered = check_registrations(&files, &mut report)?;
     if registered.contains(&Dialect::Codex) {
         check_codex_trust(
@@ -210,6 +211,69 @@ fn check_database(report: &mut Report) -> Result<()> {
                 path.parent().unwrap_or(&path).display()
             ),
         ),
+    }
+}
+
+/// What selfheal keeps (events with tool output, backups of the clients' settings, run logs
+/// and prompts) may hold secrets: it is created 0600 in 0700 directories, and a hook never
+/// changes the mode of what exists already (`$SELFHEAL_DB` may point into a directory the user
+/// shares on purpose). This check finds what group or others can get at.
+fn check_permissions(report: &mut Report) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let db = selfheal_state::default_db_path(|k| std::env::var(k).ok())?;
+    let dir = db.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let owner = std::fs::metadata(&db).ok().map(|m| m.uid());
+    let mut paths = Vec::new();
+    // The directory only when it is the database's owner's: not /tmp or another shared parent.
+    if std::fs::metadata(&dir).is_ok_and(|m| Some(m.uid()) == owner) {
+        paths.push(dir.clone());
+    }
+    for suffix in ["", "-wal", "-shm", ".lock"] {
+        let mut name = db.clone().into_os_string();
+        name.push(suffix);
+        paths.push(PathBuf::from(name));
+    }
+    // backups/<file>, runs/<run>/<file>
+    let mut below = vec![(dir.join("backups"), 1), (dir.join("runs"), 2)];
+    while let Some((path, depth)) = below.pop() {
+        if depth > 0 && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
+            for entry in std::fs::read_dir(&path)?.flatten() {
+                below.push((entry.path(), depth - 1));
+            }
+        }
+        paths.push(path);
+    }
+    let open: Vec<PathBuf> = paths
+        .into_iter()
+        .filter(|p| {
+            std::fs::symlink_metadata(p)
+                .is_ok_and(|m| !m.file_type().is_symlink() && m.mode() & 0o077 != 0)
+        })
+        .collect();
+    match open.as_slice() {
+        [] => report.ok(
+            "state permissions",
+            format!("{} and what is in it: only you", dir.display()),
+        ),
+        [first, rest @ ..] => {
+            let more = match rest.len() {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            let fix = if open.iter().all(|p| p.starts_with(&dir)) {
+                format!("chmod -R go-rwx {}", dir.display())
+            } else {
+                format!("chmod go-rwx {}*", db.display())
+            };
+            report.fail(
+                "state permissions",
+                format!(
+                    "{}{more} open to group or others (selfheal keeps tool output, which may hold secrets)",
+                    first.display()
+                ),
+                fix,
+            )
+        }
     }
 }
 

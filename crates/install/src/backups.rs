@@ -1,8 +1,10 @@
 //! A copy of every file install or uninstall touches, taken before it is changed, kept in
 //! selfheal's state directory (not beside the user's file, where it could end up committed).
 //! A file that did not exist is recorded as such, so uninstall knows to remove it again.
+//! A client's settings may hold API keys: backups are 0600 in a 0700 directory.
 
 use std::fs;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -41,7 +43,11 @@ impl Backups {
 
     /// Records what `path` holds now; returns the backup's own path.
     pub fn save(&self, path: &Path, before: &Backup) -> std::io::Result<PathBuf> {
-        fs::create_dir_all(&self.dir)?;
+        // The state directory too, when install runs before any hook created it.
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.dir)?;
         let stamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
@@ -63,6 +69,7 @@ impl Backups {
             match fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
+                .mode(0o600)
                 .open(&target)
             {
                 Ok(mut file) => {
@@ -130,5 +137,25 @@ mod tests {
         backups.save(a, &Backup::Absent).unwrap();
         assert_eq!(backups.latest(a).unwrap().unwrap().1, Backup::Absent);
         let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn backups_are_private_and_so_is_the_directory_they_create() {
+        use std::os::unix::fs::PermissionsExt;
+        let base =
+            std::env::temp_dir().join(format!("selfheal-backups-mode-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        let backups = Backups::new(base.join("state/backups"));
+        let saved = backups
+            .save(
+                Path::new("/p/settings.json"),
+                &Backup::Content("{\"key\": 1}".into()),
+            )
+            .unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&base.join("state")), 0o700);
+        assert_eq!(mode(backups.dir()), 0o700);
+        assert_eq!(mode(&saved), 0o600);
+        let _ = fs::remove_dir_all(&base);
     }
 }

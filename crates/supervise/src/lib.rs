@@ -17,6 +17,7 @@ pub mod backoff;
 pub mod client;
 mod db;
 pub mod decompose;
+mod private;
 pub mod process;
 pub mod prompt;
 pub mod report;
@@ -240,7 +241,7 @@ fn prepare(args: Args) -> Result<Job, Prep> {
             .join("runs")
             .join(&run_id),
     };
-    std::fs::create_dir_all(&run_dir)
+    private::create_dir(&run_dir)
         .with_context(|| format!("creating the run directory {}", run_dir.display()))?;
     let run_dir = std::fs::canonicalize(&run_dir).unwrap_or(run_dir);
 
@@ -284,7 +285,7 @@ fn prepare(args: Args) -> Result<Job, Prep> {
             let file = run_dir.join("claude-settings.json");
             let text =
                 serde_json::to_string_pretty(&client::claude_settings(&hooks_dir)).expect("JSON");
-            std::fs::write(&file, text).with_context(|| format!("writing {}", file.display()))?;
+            private::write(&file, text).with_context(|| format!("writing {}", file.display()))?;
             Registration::ClaudeSettings(file)
         }
         Agent::Codex => Registration::CodexOverrides(client::codex_overrides(&hooks_dir)),
@@ -352,7 +353,7 @@ impl Job {
         };
         let json = report::json(&info, &supervised);
         let text = serde_json::to_string_pretty(&json).expect("JSON") + "\n";
-        std::fs::write(self.run_dir.join("report.json"), &text)
+        private::write(&self.run_dir.join("report.json"), &text)
             .with_context(|| format!("writing the report in {run_dir}"))?;
         if let Some(path) = &self.json_report {
             std::fs::write(path, &text)
@@ -382,8 +383,8 @@ impl Env for RealEnv<'_> {
             ("SELFHEAL_CONFIG".to_owned(), config.display().to_string()),
             ("SELFHEAL_RUN_ID".to_owned(), job.run_id.clone()),
         ];
-        let _ = std::fs::write(
-            job.run_dir.join(format!("attempt-{}.prompt.txt", spec.n)),
+        let _ = private::write(
+            &job.run_dir.join(format!("attempt-{}.prompt.txt", spec.n)),
             spec.prompt,
         );
         process::launch(&process::Launch {

@@ -2,7 +2,6 @@
 //! the attempt's log, silence detection (the whole group is killed), live progress on stderr
 //! when it is a terminal.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -44,7 +43,7 @@ pub fn launch(l: &Launch<'_>) -> ClientRun {
         log: l.log.clone(),
         ..ClientRun::default()
     };
-    let mut log = match File::create(&l.log) {
+    let mut log = match crate::private::create(&l.log) {
         Ok(f) => Some(f),
         Err(e) => {
             eprintln!("selfheal: warning: cannot write {}: {e}", l.log.display());

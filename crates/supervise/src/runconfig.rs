@@ -49,7 +49,7 @@ pub fn write(
     let text = format!(
         "# Written by `selfheal run` for one run; the hooks read it through SELFHEAL_CONFIG.\n{doc}"
     );
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    crate::private::write(path, text).with_context(|| format!("writing {}", path.display()))?;
     Ok(path.to_path_buf())
 }
 

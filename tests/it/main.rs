@@ -15,5 +15,6 @@ mod guard;
 mod install;
 mod registration;
 mod report;
+mod security;
 mod state;
 mod verifier;

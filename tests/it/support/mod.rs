@@ -70,6 +70,7 @@ impl Sandbox {
                 ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
             ],
             file_size_limit: None,
+            dir: None,
         }
     }
 
@@ -125,11 +126,18 @@ pub struct Case {
     stdin: Vec<u8>,
     env: Vec<(String, String)>,
     file_size_limit: Option<u64>,
+    /// The working directory; the test's own when `None`.
+    dir: Option<PathBuf>,
 }
 
 impl Case {
     pub fn arg(mut self, arg: &str) -> Case {
         self.args.push(arg.to_owned());
+        self
+    }
+
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Case {
+        self.dir = Some(dir.into());
         self
     }
 
@@ -155,6 +163,9 @@ impl Case {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if let Some(dir) = &self.dir {
+            command.current_dir(dir);
+        }
         if let Some(bytes) = self.file_size_limit {
             use std::os::unix::process::CommandExt;
             let limit = libc::rlimit {

@@ -2,8 +2,9 @@
 //! nothing half-written — for every hook.
 
 use rusqlite::Connection;
+use serde_json::{json, Value};
 
-use crate::support::{euid, Sandbox, HOOKS};
+use crate::support::{euid, payload, Ran, Sandbox, HOOKS};
 
 const STOP: &str = r#"{"session_id":"bad-input","prompt_id":"p","cwd":"/tmp","hook_event_name":"Stop","stop_hook_active":false}"#;
 const POST: &str = r#"{"session_id":"bad-input","prompt_id":"p","cwd":"/tmp","hook_event_name":"PostToolUseFailure","tool_name":"Bash","tool_input":{"command":"false"},"tool_use_id":"t1","error":"Exit code 1"}"#;
@@ -74,6 +75,255 @@ fn a_hundred_megabytes_on_stdin() {
         .run()
         .assert_fail_open("budget-check");
     assert!(line.contains("larger than 16 MiB"), "{line}");
+}
+
+/// serde_json gives up at 128 levels, so a hostile depth is one line on stderr, not a stack
+/// overflow (SIGSEGV: no fail-open, and the client sees the hook crash).
+#[test]
+fn deeply_nested_json() {
+    const DEPTH: usize = 100_000;
+    for_every_hook("[".repeat(DEPTH).as_bytes(), "recursion limit exceeded");
+    for_every_hook(
+        "{\"a\":".repeat(DEPTH).as_bytes(),
+        "recursion limit exceeded",
+    );
+    // Balanced, in a field of an otherwise ordinary payload.
+    let nested = POST.replace(
+        r#""command":"false""#,
+        &format!(
+            r#""command":"false","x":{}1{}"#,
+            "[".repeat(DEPTH),
+            "]".repeat(DEPTH)
+        ),
+    );
+    for_every_hook(nested.as_bytes(), "recursion limit exceeded");
+}
+
+/// Deep, but within the limit: an ordinary payload, classified and recorded as usual.
+#[test]
+fn nesting_within_the_limit_is_handled_normally() {
+    let sandbox = Sandbox::new();
+    let deep: Value =
+        serde_json::from_str(&format!("{}\"x\"{}", "[".repeat(100), "]".repeat(100))).unwrap();
+    let line = payload(
+        "claude",
+        "deep",
+        "/tmp",
+        "PostToolUseFailure",
+        json!({"tool_name": "Bash", "tool_input": {"command": "fd -e rs", "x": deep},
+               "tool_use_id": "t1", "error": "Exit code 127\nbash: fd: command not found"}),
+    );
+    let ran = sandbox
+        .case("failure-classifier", format!("{line}\n"))
+        .run();
+    let context = guidance(&ran);
+    assert!(context.starts_with("selfheal F4 "), "{context}");
+    let events = events(&sandbox, "deep");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["class"], "F4");
+}
+
+/// A raw NUL byte is not JSON, wherever it is.
+#[test]
+fn raw_nul_bytes() {
+    for_every_hook(b"\0\0\0\0", "not JSON");
+    for_every_hook(
+        format!("{STOP}\0").as_bytes(),
+        "not JSON: trailing characters",
+    );
+    for_every_hook(
+        STOP.replace("bad-input", "bad\0input").as_bytes(),
+        "not JSON: control character",
+    );
+}
+
+/// Escaped (`\u0000`), a NUL is an ordinary character of a string: every hook does its usual
+/// work, and what it records and reports keeps the NUL, in valid JSON.
+#[test]
+fn escaped_nul_bytes_are_ordinary_characters() {
+    let sandbox = Sandbox::new();
+    let project = sandbox.dir.join("project");
+    std::fs::create_dir_all(project.join(".git")).unwrap();
+    let p = project.display().to_string();
+    let run = |hook: &str, event: &str, extra: Value| {
+        let line = payload("claude", "nul", &p, event, extra);
+        sandbox
+            .case(hook, format!("{line}\n"))
+            .env("CLAUDE_PROJECT_DIR", &p)
+            .run()
+    };
+
+    run(
+        "schema-guard",
+        "PreToolUse",
+        json!({"tool_name": "Bash", "tool_input": {"command": "echo a\u{0}b"}, "tool_use_id": "t1"}),
+    )
+    .assert_silent();
+
+    let ran = run(
+        "failure-classifier",
+        "PostToolUseFailure",
+        json!({"tool_name": "Bash", "tool_input": {"command": "fd\u{0} -e rs"}, "tool_use_id": "t2",
+               "error": "Exit code 127\nbash: fd\u{0}: command not found"}),
+    );
+    let context = guidance(&ran);
+    assert!(
+        context.starts_with("selfheal F4 tool_substitution: "),
+        "{context}"
+    );
+    assert!(context.contains("fd\u{0}: command not found"), "{context}");
+
+    let file = project.join("n.txt");
+    std::fs::write(&file, "a\0b\n").unwrap();
+    let path = file.display().to_string();
+    run(
+        "patch-verifier",
+        "PostToolUse",
+        json!({"tool_name": "Write", "tool_input": {"file_path": path, "content": "a\u{0}b\n"},
+               "tool_use_id": "t3", "tool_response": {"type": "create", "filePath": path,
+               "content": "a\u{0}b\n", "structuredPatch": [], "originalFile": null}}),
+    )
+    .assert_silent();
+
+    // The failure recorded above, NUL and all, is why the stop is refused.
+    let ran = run(
+        "budget-check",
+        "Stop",
+        json!({"stop_hook_active": false, "last_assistant_message": "done\u{0}"}),
+    );
+    assert!(ran.output.stderr.is_empty(), "{}", ran.stderr());
+    let out = ran.stdout_json();
+    assert_eq!(out["decision"], "block", "{out}");
+    assert!(
+        out["reason"]
+            .as_str()
+            .unwrap()
+            .contains("fd\u{0}: command not found"),
+        "{out}"
+    );
+
+    let events = events(&sandbox, "nul");
+    let hooks: Vec<&str> = events.iter().map(|e| e["hook"].as_str().unwrap()).collect();
+    assert_eq!(
+        hooks,
+        ["failure-classifier", "patch-verifier", "budget-check"]
+    );
+    assert_eq!(events[0]["class"], "F4");
+    assert_eq!(events[0]["evidence"], "bash: fd\u{0}: command not found");
+    assert_eq!(events[0]["intent"], "run:fd\u{0}");
+    assert!(events[1]["evidence"]
+        .as_str()
+        .unwrap()
+        .starts_with("verified"));
+}
+
+/// One line of 15 MiB, just under the stdin cap (over it, the payload is refused whole: see
+/// `a_hundred_megabytes_on_stdin`): classified and verified as usual, and what goes to the
+/// client and into the store stays small.
+#[test]
+fn a_huge_single_line() {
+    const LINE: usize = 15 * 1024 * 1024;
+    let big = "x".repeat(LINE);
+    let sandbox = Sandbox::new();
+    let project = sandbox.dir.join("project");
+    std::fs::create_dir_all(project.join(".git")).unwrap();
+    let p = project.display().to_string();
+
+    // A failing command whose output is one huge line, the error at its end.
+    let line = payload(
+        "claude",
+        "huge",
+        &p,
+        "PostToolUseFailure",
+        json!({"tool_name": "Bash", "tool_input": {"command": "curl http://localhost/"},
+               "tool_use_id": "t1", "error": format!("Exit code 7\n{big} curl: (7) Failed to \
+               connect to localhost port 80: Connection refused")}),
+    );
+    assert!(line.len() > LINE && line.len() < 16 * 1024 * 1024);
+    let ran = sandbox
+        .case("failure-classifier", format!("{line}\n"))
+        .run();
+    assert!(guidance(&ran).starts_with("selfheal F1 "));
+
+    // A Codex patch adding a file of one huge line, reported as a success; Codex runs the
+    // classifier and the verifier side by side on it. Landed: verified, silently.
+    let patch = format!("*** Begin Patch\n*** Add File: big.txt\n+{big}\n*** End Patch\n");
+    let run_patch = |hook: &str, id: &str| {
+        let line = payload(
+            "codex",
+            "huge",
+            &p,
+            "PostToolUse",
+            json!({"tool_name": "apply_patch", "tool_input": {"command": patch}, "tool_use_id": id,
+                   "tool_response": "Exit code: 0\nWall time: 0 seconds\nOutput:\nSuccess. \
+                   Updated the following files:\nA big.txt\n"}),
+        );
+        sandbox.case(hook, line).run()
+    };
+    std::fs::write(project.join("big.txt"), format!("{big}\n")).unwrap();
+    run_patch("failure-classifier", "c1").assert_silent();
+    run_patch("patch-verifier", "c1").assert_silent();
+    // Not landed (the file cut short): F3, in a short message.
+    std::fs::write(project.join("big.txt"), &big[..1000]).unwrap();
+    run_patch("failure-classifier", "c2").assert_silent();
+    let context = guidance(&run_patch("patch-verifier", "c2"));
+    assert!(context.starts_with("selfheal F3 "), "{context}");
+    assert!(context.contains("big.txt"), "{context}");
+
+    let events = events(&sandbox, "huge");
+    let verdicts: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["hook"].as_str().unwrap(),
+                e["class"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("failure-classifier", "F1"),
+            ("failure-classifier", "ok"),
+            ("patch-verifier", "-"),
+            ("failure-classifier", "ok"),
+            ("patch-verifier", "F3"),
+        ]
+    );
+    for e in &events {
+        for field in ["evidence", "excerpt"] {
+            let chars = e[field].as_str().map_or(0, |s| s.chars().count());
+            assert!(chars <= 2000, "{} {field}: {chars} chars", e["hook"]);
+        }
+    }
+}
+
+/// What a hook said to the client: exit 0, nothing on stderr, one JSON document whose
+/// additional context stays within the guidance limit.
+fn guidance(ran: &Ran) -> String {
+    assert_eq!(ran.code(), Some(0), "stderr: {}", ran.stderr());
+    assert!(ran.output.stderr.is_empty(), "stderr: {}", ran.stderr());
+    let out = ran.stdout_json();
+    let text = out["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no additionalContext: {out}"))
+        .to_owned();
+    assert!(
+        text.chars().count() <= 1500,
+        "{} chars",
+        text.chars().count()
+    );
+    text
+}
+
+fn events(sandbox: &Sandbox, session: &str) -> Vec<Value> {
+    sandbox
+        .selfheal(&["events", "--session", session, "--json"])
+        .assert_success()
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
@@ -308,4 +558,39 @@ fn a_db_path_that_is_a_directory_fails_open() {
         .run()
         .assert_fail_open("budget-check");
     assert!(line.contains("state database"), "{line}");
+}
+
+/// A refused call that quotes a huge argument: the refusal (shown and stored) stays one
+/// compact block.
+#[test]
+fn a_refusal_of_a_huge_call_stays_small() {
+    let sandbox = Sandbox::new();
+    let project = sandbox.dir.join("project");
+    std::fs::create_dir_all(project.join(".git")).unwrap();
+    let line = payload(
+        "claude",
+        "huge-refusal",
+        &project.display().to_string(),
+        "PreToolUse",
+        json!({"tool_name": "Bash", "tool_use_id": "t1",
+               "tool_input": {"command": format!("vim {}", "x".repeat(4 * 1024 * 1024))}}),
+    );
+    let ran = sandbox.case("schema-guard", format!("{line}\n")).run();
+    assert_eq!(ran.code(), Some(0), "stderr: {}", ran.stderr());
+    let out = ran.stdout_json();
+    assert_eq!(out["hookSpecificOutput"]["permissionDecision"], "deny");
+    let reason = out["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap();
+    assert!(reason.starts_with("selfheal F2 "), "{}", &reason[..80]);
+    assert!(
+        reason.chars().count() <= 1600,
+        "{} chars",
+        reason.chars().count()
+    );
+    let stored: i64 = Connection::open(sandbox.db())
+        .unwrap()
+        .query_row("SELECT max(length(evidence)) FROM events", [], |r| r.get(0))
+        .unwrap();
+    assert!(stored <= 1600, "{stored} chars stored");
 }

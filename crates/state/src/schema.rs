@@ -1,7 +1,7 @@
 //! The schema, versioned by `PRAGMA user_version`: DDL runs only when the version differs.
 
 /// Each entry brings the schema from its index to the next version.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -133,4 +133,13 @@ CREATE TABLE stops (
 const V5: &str = "
 DROP INDEX IF EXISTS sessions_last_seen;
 DROP INDEX IF EXISTS escalations_session;
+";
+
+/// Version 5 → 6: whether schema-guard denied a call is asked of every call the breaker looks
+/// at. Through `events_tool_use` that read every row of the call's id (all of them, for a
+/// client that reuses an id); the denials alone are a small index, written only when a call is
+/// denied.
+const V6: &str = "
+CREATE INDEX IF NOT EXISTS events_denied ON events (tool_use_id, client, session_id)
+    WHERE hook_event_name = 'PreToolUse' AND decision = 'deny';
 ";

@@ -2,6 +2,8 @@
 //! read and the tokens counted in it, the refused stops per agent, the success criteria's last
 //! pass, and the session's failures that no later call resolved.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, OptionalExtension};
 
 use super::{event_row, EventRow, SessionKey, Tx, EVENT_COLUMNS};
@@ -43,7 +45,7 @@ pub struct StopRow {
 /// PostToolUse (Codex shell output). Claude's PostToolBatch rows are the calls that had no
 /// hook of their own (refused edits, denied calls): they count only when they say success.
 /// Never a call schema-guard denied, nor patch-verifier's finding that an edit did not land.
-const WORKED: &str = "s.hook_event_name <> 'PreToolUse' AND s.tool_name IS NOT NULL
+pub(super) const WORKED: &str = "s.hook_event_name <> 'PreToolUse' AND s.tool_name IS NOT NULL
     AND NOT (s.hook = 'patch-verifier' AND s.class IN ('F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7'))
     AND (s.class IN ('ok', 'task')
          OR (s.class IS NULL AND s.outcome = 'success')
@@ -61,13 +63,13 @@ const SUCCEEDED: &str = "coalesce(s.class, '') <> 'task'";
 /// `F7` a failing call repeated); or patch-verifier found the edit did not land as intended,
 /// whatever the client said. A call schema-guard denied is none: it never ran (its refusal
 /// told the agent what to do instead).
-const FAILED: &str = "f.hook_event_name <> 'PreToolUse' AND f.tool_name IS NOT NULL
-    AND f.class IN ('F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7')
-    AND (f.outcome = 'failure'
-         OR (coalesce(f.outcome, 'unknown') = 'unknown' AND f.class IN ('F1', 'F2', 'F3', 'F7'))
-         OR f.hook = 'patch-verifier')
-    AND NOT EXISTS (SELECT 1 FROM events d WHERE d.tool_use_id = f.tool_use_id
-        AND d.client = f.client AND d.session_id = f.session_id
+pub(super) const FAILED: &str = "s.hook_event_name <> 'PreToolUse' AND s.tool_name IS NOT NULL
+    AND s.class IN ('F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7')
+    AND (s.outcome = 'failure'
+         OR (coalesce(s.outcome, 'unknown') = 'unknown' AND s.class IN ('F1', 'F2', 'F3', 'F7'))
+         OR s.hook = 'patch-verifier')
+    AND NOT EXISTS (SELECT 1 FROM events d WHERE d.tool_use_id = s.tool_use_id
+        AND d.client = s.client AND d.session_id = s.session_id
         AND d.hook_event_name = 'PreToolUse' AND d.decision = 'deny')";
 
 impl Tx<'_> {
@@ -258,6 +260,10 @@ impl Tx<'_> {
     /// `WORKED`) with the same fingerprint (the same call again) or the same intent (the same
     /// file, the same program); an `F4` (the wrong tool) by any later call that worked, since
     /// its cure is another tool.
+    ///
+    /// One pass over the session, newest first, so that what worked later is known when each
+    /// failure is reached: a query asking that of every failure scanned the later events once
+    /// per failure, quadratic in the session's length (8 ms at Stop for 150 failures).
     pub fn unresolved_failures(
         &self,
         key: &SessionKey,
@@ -266,27 +272,50 @@ impl Tx<'_> {
     ) -> Result<Vec<EventRow>, StateError> {
         let columns = EVENT_COLUMNS
             .split(", ")
-            .map(|c| format!("f.{}", c.trim()))
+            .map(|c| format!("s.{}", c.trim()))
             .collect::<Vec<_>>()
             .join(", ");
-        self.collect(
-            &format!(
-                "SELECT {columns} FROM events f
-                 WHERE f.client = ?1 AND f.session_id = ?2 AND (?3 IS NULL OR f.agent_id = ?3)
-                   AND {FAILED}
-                   AND NOT EXISTS (
-                       SELECT 1 FROM events s
-                       WHERE s.client = f.client AND s.session_id = f.session_id AND s.id > f.id
-                         AND (s.tool_use_id IS NULL OR f.tool_use_id IS NULL
-                              OR s.tool_use_id <> f.tool_use_id)
-                         AND {WORKED}
-                         AND (s.fingerprint = f.fingerprint OR s.intent = f.intent
-                              OR f.class = 'F4'))
-                 ORDER BY f.id DESC LIMIT ?4"
-            ),
-            params![key.client, key.session_id, agent, limit],
-            event_row,
-        )
+        // Only tool calls past PreToolUse can be either (a cheap filter before the expressions);
+        // CASE evaluates them lazily, as a WHERE would, and they exclude each other.
+        let sql = format!(
+            "SELECT {columns}, CASE WHEN {FAILED} THEN {IS_FAILED} WHEN {WORKED} THEN {IS_WORKED} END
+             FROM events s
+             WHERE s.client = ?1 AND s.session_id = ?2
+               AND s.tool_name IS NOT NULL AND s.hook_event_name <> 'PreToolUse'
+             ORDER BY s.id DESC"
+        );
+        let pass = || -> rusqlite::Result<Vec<EventRow>> {
+            let mut stmt = self.tx.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params![key.client, key.session_id])?;
+            let mut later = LaterWorked::default();
+            let mut unresolved = Vec::new();
+            while unresolved.len() < limit as usize {
+                let Some(r) = rows.next()? else { break };
+                let call: Option<String> = r.get(7)?;
+                let fingerprint: Option<String> = r.get(10)?;
+                let intent: Option<String> = r.get(22)?;
+                let kind: Option<i64> = r.get(23)?;
+                if kind == Some(IS_FAILED) {
+                    let class: Option<String> = r.get(13)?;
+                    let agent_id: Option<String> = r.get(9)?;
+                    let mine = agent.is_none_or(|a| agent_id.as_deref() == Some(a));
+                    if mine
+                        && !later.resolves(
+                            call.as_deref(),
+                            fingerprint.as_deref(),
+                            intent.as_deref(),
+                            class.as_deref() == Some("F4"),
+                        )
+                    {
+                        unresolved.push(event_row(r)?);
+                    }
+                } else if kind == Some(IS_WORKED) {
+                    later.add(call, fingerprint, intent);
+                }
+            }
+            Ok(unresolved)
+        };
+        pass().map_err(|e| self.err(e))
     }
 
     /// How often each recovery action was given in the session (`stop` counts refused stops
@@ -315,5 +344,74 @@ impl Tx<'_> {
             .query_row(sql, params, |r| r.get::<_, i64>(0))
             .map(|n| n.max(0) as u64)
             .map_err(|e| self.err(e))
+    }
+}
+
+/// What [`Tx::unresolved_failures`] reads of each event: it failed, or it worked.
+const IS_FAILED: i64 = 1;
+const IS_WORKED: i64 = 2;
+
+/// The calls that worked after the point a newest-first pass has reached, as far as resolving
+/// a failure needs them.
+#[derive(Default)]
+struct LaterWorked {
+    by_fingerprint: HashMap<String, Calls>,
+    by_intent: HashMap<String, Calls>,
+    any: Option<Calls>,
+}
+
+impl LaterWorked {
+    fn add(&mut self, call: Option<String>, fingerprint: Option<String>, intent: Option<String>) {
+        for (map, key) in [
+            (&mut self.by_fingerprint, fingerprint),
+            (&mut self.by_intent, intent),
+        ] {
+            if let Some(key) = key {
+                Calls::add(map.entry(key).or_insert(Calls::None), call.as_deref());
+            }
+        }
+        Calls::add(self.any.get_or_insert(Calls::None), call.as_deref());
+    }
+
+    /// Whether a later call other than `call` worked with the same fingerprint or intent
+    /// (any later call, for an `F4`).
+    fn resolves(
+        &self,
+        call: Option<&str>,
+        fingerprint: Option<&str>,
+        intent: Option<&str>,
+        any: bool,
+    ) -> bool {
+        let other = |calls: Option<&Calls>| calls.is_some_and(|c| c.other_than(call));
+        other(fingerprint.and_then(|f| self.by_fingerprint.get(f)))
+            || other(intent.and_then(|i| self.by_intent.get(i)))
+            || (any && other(self.any.as_ref()))
+    }
+}
+
+/// Later calls that worked, as far as "another call than this one" needs them.
+enum Calls {
+    None,
+    /// All of them had this tool-use id.
+    One(String),
+    /// Calls of different ids, or one without an id: another call than any.
+    Others,
+}
+
+impl Calls {
+    fn add(&mut self, call: Option<&str>) {
+        *self = match (std::mem::replace(self, Calls::None), call) {
+            (Calls::None, Some(id)) => Calls::One(id.to_owned()),
+            (Calls::One(same), Some(id)) if same == id => Calls::One(same),
+            _ => Calls::Others,
+        };
+    }
+
+    fn other_than(&self, call: Option<&str>) -> bool {
+        match (self, call) {
+            (Calls::None, _) => false,
+            (Calls::One(id), Some(call)) => id != call,
+            _ => true,
+        }
     }
 }

@@ -721,3 +721,117 @@ fn refusals_count_per_agent_and_for_the_session() {
         })
         .unwrap();
 }
+
+/// The one-pass search for unresolved failures finds exactly what the definition, a query
+/// with a `NOT EXISTS` per failure, finds: on random sessions mixing every class, outcome,
+/// hook and event, repeated tool-use ids, fingerprints, intents, agents and denied calls.
+#[test]
+fn unresolved_failures_agree_with_their_definition_as_a_query() {
+    let definition = format!(
+        "SELECT f.id FROM events f
+         WHERE f.client = ?1 AND f.session_id = ?2 AND (?3 IS NULL OR f.agent_id = ?3)
+           AND {failed}
+           AND NOT EXISTS (
+               SELECT 1 FROM events s
+               WHERE s.client = f.client AND s.session_id = f.session_id AND s.id > f.id
+                 AND (s.tool_use_id IS NULL OR f.tool_use_id IS NULL
+                      OR s.tool_use_id <> f.tool_use_id)
+                 AND {worked}
+                 AND (s.fingerprint = f.fingerprint OR s.intent = f.intent
+                      OR f.class = 'F4'))
+         ORDER BY f.id DESC LIMIT ?4",
+        failed = breaker::FAILED.replace("s.", "f."),
+        worked = breaker::WORKED,
+    );
+    let classes = [
+        None,
+        Some(Class::Ok),
+        Some(Class::Task),
+        Some(Class::F1),
+        Some(Class::F2),
+        Some(Class::F3),
+        Some(Class::F4),
+        Some(Class::F5),
+        Some(Class::F6),
+        Some(Class::F7),
+    ];
+    let mut seed: u64 = 0x5eed;
+    let mut pick = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    let tmp = TempDir::new("unresolved-definition");
+    let mut store = Store::open(&tmp.0.join("state.db")).unwrap();
+    let mut compared = 0;
+    for session in 0..40 {
+        let key = SessionKey::new("claude", format!("random-{session}"));
+        let events: Vec<NewEvent> = (0..60)
+            .map(|_| {
+                let maybe = |n: usize, pick: &mut dyn FnMut(usize) -> usize| {
+                    let i = pick(n + 1);
+                    (i < n).then_some(i)
+                };
+                let ids = ["c1", "c2", "c3", "c4", "c5"];
+                NewEvent {
+                    hook: ["failure-classifier", "patch-verifier", "schema-guard"][pick(3)],
+                    hook_event_name: [
+                        "PostToolUse",
+                        "PostToolUseFailure",
+                        "PreToolUse",
+                        "PostToolBatch",
+                        "Stop",
+                    ][pick(5)],
+                    tool_name: [None, Some("Bash"), Some("Edit")][pick(3)],
+                    tool_use_id: maybe(5, &mut pick).map(|i| ids[i]),
+                    agent_id: [None, Some("sub"), Some("other")][pick(3)],
+                    fingerprint: maybe(3, &mut pick).map(|i| format!("fp{i}")),
+                    intent: maybe(3, &mut pick).map(|i| format!("run:p{i}")),
+                    outcome: [None, Some("success"), Some("failure"), Some("unknown")][pick(4)],
+                    class: classes[pick(classes.len())],
+                    decision: ["none", "context", "deny"][pick(3)],
+                    ..NewEvent::default()
+                }
+            })
+            .collect();
+        store
+            .write(|tx| {
+                tx.touch_session(&key, None, 30)?;
+                for e in &events {
+                    tx.insert_event(&key, e)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        for agent in [None, Some("sub"), Some("other")] {
+            for limit in [3, 50] {
+                let (found, defined) = store
+                    .read(|tx| {
+                        let found: Vec<i64> = tx
+                            .unresolved_failures(&key, agent, limit)?
+                            .iter()
+                            .map(|r| r.id)
+                            .collect();
+                        let defined = tx.collect(
+                            &definition,
+                            params![key.client, key.session_id, agent, limit],
+                            |r| r.get::<_, i64>(0),
+                        )?;
+                        Ok((found, defined))
+                    })
+                    .unwrap();
+                assert_eq!(
+                    found, defined,
+                    "session {session}, agent {agent:?}, limit {limit}"
+                );
+                compared += usize::from(!defined.is_empty());
+            }
+        }
+    }
+    // The sessions exercised the search: most comparisons had failures to find.
+    assert!(
+        compared > 150,
+        "{compared} of 240 comparisons found a failure"
+    );
+}

@@ -5,10 +5,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use selfheal_protocol::{
-    detect_dialect, parse_input, read_capped, Dialect, HookEvent, HookInput, InputError, ToolCall,
-    STDIN_CAP,
-};
+use selfheal_protocol::{parse_input, read_capped, InputError, STDIN_CAP};
+
+#[path = "../../crates/protocol/tests/stdin_checks/mod.rs"]
+mod stdin_checks;
+use stdin_checks::{check_error, exercise};
 
 fuzz_target!(|data: &[u8]| {
     match read_capped(data, STDIN_CAP).and_then(|bytes| parse_input(&bytes)) {
@@ -23,51 +24,3 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => panic!("read_capped on a slice: {e}"),
     }
 });
-
-fn check_error(data: &[u8], e: &InputError) {
-    // The runner prints `{e} (fail-open)` as its one stderr line.
-    let message = e.to_string();
-    assert!(!message.contains('\n'), "two lines: {message:?}");
-    match e {
-        InputError::NotUtf8 { valid_up_to } => {
-            let std = std::str::from_utf8(data).expect_err("valid UTF-8 refused");
-            assert_eq!(*valid_up_to, std.valid_up_to());
-        }
-        InputError::Empty => {
-            assert!(std::str::from_utf8(data).is_ok_and(|s| s.trim().is_empty()));
-        }
-        InputError::NotJson(_) | InputError::WrongShape(_) => {
-            assert!(std::str::from_utf8(data).is_ok_and(|s| !s.trim().is_empty()));
-        }
-        InputError::Io(_) | InputError::TooLarge { .. } => panic!("impossible here: {e}"),
-    }
-}
-
-fn exercise(input: &HookInput) {
-    let event = input.event();
-    assert_eq!(HookEvent::from_name(event.name()), event);
-    let claude_env = |k: &str| (k == "CLAUDECODE").then(|| "1".to_owned());
-    let detected = [
-        detect_dialect(input, |_| None),
-        detect_dialect(input, claude_env),
-    ];
-    for dialect in detected
-        .into_iter()
-        .chain([Dialect::Claude, Dialect::Codex])
-    {
-        if let Some(call) = input.tool_call(dialect) {
-            exercise_call(&call);
-        }
-    }
-    for call in input.batch_calls() {
-        exercise_call(&call);
-    }
-}
-
-fn exercise_call(call: &ToolCall<'_>) {
-    let _ = call.args();
-    assert_eq!(call.fingerprint().len(), 16);
-    if let Some(outcome) = &call.outcome {
-        let _ = outcome.failed();
-    }
-}

@@ -12,11 +12,11 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use selfheal_protocol::{
-    detect_dialect, parse_input, read_capped, Dialect, HookEvent, HookInput, InputError, ToolCall,
-    STDIN_CAP,
-};
+use selfheal_protocol::{parse_input, read_capped, Dialect, HookInput, InputError, STDIN_CAP};
 use serde_json::{Map, Value};
+
+mod stdin_checks;
+use stdin_checks::{check_error, exercise};
 
 fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -34,51 +34,6 @@ fn run(bytes: &[u8]) -> Result<HookInput, InputError> {
         Err(e) => check_error(bytes, e),
     }
     parsed
-}
-
-fn check_error(bytes: &[u8], e: &InputError) {
-    let message = e.to_string();
-    assert!(!message.contains('\n'), "two lines: {message:?}");
-    let text = std::str::from_utf8(bytes);
-    match e {
-        InputError::NotUtf8 { valid_up_to } => {
-            assert_eq!(*valid_up_to, text.unwrap_err().valid_up_to())
-        }
-        InputError::Empty => assert!(text.unwrap().trim().is_empty()),
-        InputError::NotJson(_) | InputError::WrongShape(_) => {
-            assert!(!text.unwrap().trim().is_empty())
-        }
-        InputError::Io(_) | InputError::TooLarge { .. } => panic!("impossible here: {e}"),
-    }
-}
-
-fn exercise(input: &HookInput) {
-    let event = input.event();
-    assert_eq!(HookEvent::from_name(event.name()), event);
-    let claude_env = |k: &str| (k == "CLAUDECODE").then(|| "1".to_owned());
-    let detected = [
-        detect_dialect(input, |_| None),
-        detect_dialect(input, claude_env),
-    ];
-    for dialect in detected
-        .into_iter()
-        .chain([Dialect::Claude, Dialect::Codex])
-    {
-        if let Some(call) = input.tool_call(dialect) {
-            exercise_call(&call);
-        }
-    }
-    for call in input.batch_calls() {
-        exercise_call(&call);
-    }
-}
-
-fn exercise_call(call: &ToolCall<'_>) {
-    let _ = call.args();
-    assert_eq!(call.fingerprint().len(), 16);
-    if let Some(outcome) = &call.outcome {
-        let _ = outcome.failed();
-    }
 }
 
 /// Every field a payload of either client has, and two no client sends.

@@ -7,7 +7,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use selfheal_patch::{apply, locate, parse, FileOp, Hunk};
+use selfheal_patch::{parse, FileOp, Hunk};
+
+#[path = "../../crates/patch/tests/patch_checks/mod.rs"]
+mod patch_checks;
+use patch_checks::check_hunks;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -33,10 +37,10 @@ fuzz_target!(|data: &[u8]| {
         };
         assert!(!hunks.is_empty() && hunks.iter().all(|h| !h.lines.is_empty()));
         if let Some(file) = file {
-            check(file, hunks);
+            check_hunks(file, hunks);
         }
         let own = own_old_lines(hunks);
-        let found = check(&own, hunks);
+        let found = check_hunks(&own, hunks);
         // Exact copies of every context and old line, in order, are always found, unless
         // the file's own reading changes them (a CR ends a line, a BOM is set aside) or
         // `*** End of File` pins a hunk to the end.
@@ -51,30 +55,6 @@ fuzz_target!(|data: &[u8]| {
         assert!(found || !plain, "own lines not found: {own:?} {hunks:?}");
     }
 });
-
-/// `locate` and `apply` agree, and what they return is within the file. Returns whether the
-/// hunks were found.
-fn check(content: &str, hunks: &[Hunk]) -> bool {
-    let located = locate(content, hunks);
-    let applied = apply(content, hunks);
-    assert_eq!(located.is_ok(), applied.is_ok());
-    match located {
-        Ok(locations) => {
-            assert_eq!(locations.len(), hunks.len());
-            let file_lines = content.lines().count() + 1;
-            assert!(locations.iter().all(|l| l.start + l.len <= file_lines));
-            let out = applied.unwrap();
-            assert!(out.is_empty() || out.ends_with('\n'));
-            true
-        }
-        Err(e) => {
-            assert!(e.hunk < hunks.len() && e.line == hunks[e.hunk].line);
-            assert!(!e.expected.is_empty());
-            let _ = e.message_for("some/file.txt");
-            false
-        }
-    }
-}
 
 /// A file holding each hunk's `@@` context line and old lines, in patch order.
 fn own_old_lines(hunks: &[Hunk]) -> String {

@@ -4,6 +4,9 @@
 use proptest::prelude::*;
 use selfheal_patch::{apply, locate, parse, FileOp, Hunk, HunkLine};
 
+mod patch_checks;
+use patch_checks::check_hunks;
+
 /// Lines a patch is made of, valid and not, whitespace-padded variants included.
 const TOKENS: &[&str] = &[
     "*** Begin Patch",
@@ -146,31 +149,7 @@ fn exercise(text: &str, content: &str) {
         };
         assert!(!hunks.is_empty());
         assert!(hunks.iter().all(|h| !h.lines.is_empty()));
-        let located = locate(content, hunks);
-        let applied = apply(content, hunks);
-        assert_eq!(located.is_ok(), applied.is_ok());
-        match located {
-            Ok(locations) => {
-                assert_eq!(locations.len(), hunks.len());
-                let file_lines = content.lines().count() + 1;
-                let mut end = 0;
-                for l in &locations {
-                    assert!(l.start + l.len <= file_lines);
-                    if !l.appended {
-                        assert!(l.start >= end, "{locations:?}");
-                        end = l.start + l.len;
-                    }
-                }
-                let out = applied.unwrap();
-                assert!(out.is_empty() || out.ends_with('\n'));
-            }
-            Err(e) => {
-                assert!(e.hunk < hunks.len());
-                assert_eq!(e.line, hunks[e.hunk].line);
-                assert!(!e.expected.is_empty());
-                assert!(e.to_string().starts_with(&format!("hunk {} ", e.hunk + 1)));
-            }
-        }
+        check_hunks(content, hunks);
     }
 }
 

@@ -13,13 +13,8 @@ pub fn setup(project: &Path, home: &Path, hooks_dir: &Path) {
     );
 }
 
-pub fn command(
-    command: &mut Command,
-    config_dir: &Path,
-    debug_log: &Path,
-    port: u16,
-    prompt: &str,
-) {
+/// What points Claude at the scripted model on `port`, offline.
+pub fn env(command: &mut Command, config_dir: &Path, port: u16) {
     command
         .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
         .env("ANTHROPIC_API_KEY", "sk-ant-dummy-key")
@@ -29,7 +24,18 @@ pub fn command(
         .env("DISABLE_TELEMETRY", "1")
         .env("DISABLE_AUTOUPDATER", "1")
         .env("DISABLE_ERROR_REPORTING", "1")
-        .env("IS_SANDBOX", "1")
+        .env("IS_SANDBOX", "1");
+}
+
+pub fn command(
+    command: &mut Command,
+    config_dir: &Path,
+    debug_log: &Path,
+    port: u16,
+    prompt: &str,
+) {
+    env(command, config_dir, port);
+    command
         .args(["-p", prompt, "--output-format", "json"])
         .args(["--permission-mode", "bypassPermissions", "--debug-file"])
         .arg(debug_log);

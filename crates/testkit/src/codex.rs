@@ -37,11 +37,16 @@ pub fn setup(codex_home: &Path, home: &Path, hooks_dir: &Path, port: u16) {
     );
 }
 
-pub fn command(command: &mut Command, codex_home: &Path, prompt: &str) {
+/// What points Codex at its home (whose config names the scripted model), offline.
+pub fn env(command: &mut Command, codex_home: &Path) {
     command
         .env("CODEX_HOME", codex_home)
-        .env("MOCK_API_KEY", "dummy-key")
-        .args(["exec", "--skip-git-repo-check", "--json", prompt]);
+        .env("MOCK_API_KEY", "dummy-key");
+}
+
+pub fn command(command: &mut Command, codex_home: &Path, prompt: &str) {
+    env(command, codex_home);
+    command.args(["exec", "--skip-git-repo-check", "--json", prompt]);
 }
 
 /// What `codex app-server` says of the hooks of a Codex home set up by [`setup`]: which it

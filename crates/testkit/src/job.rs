@@ -62,50 +62,18 @@ impl Job {
     /// HOME and TMPDIR, the scripted model, dummy keys, no retries by the client itself, and
     /// `SELFHEAL_CLAUDE_BIN` / `SELFHEAL_CODEX_BIN` naming the installed client.
     pub fn command(&self, program: &Path) -> Command {
-        let mut command = Command::new(program);
-        command
-            .current_dir(&self.project)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.join("home"))
-            .env("TMPDIR", self.dir.join("tmp"))
-            .env("LANG", "C.UTF-8")
-            .env(
-                "SHELL",
-                if Path::new("/bin/bash").exists() {
-                    "/bin/bash"
-                } else {
-                    "/bin/sh"
-                },
-            )
-            .env("NO_COLOR", "1")
-            .env(MARK, &self.dir);
-        for key in ["USER", "LOGNAME"] {
-            if let Some(v) = std::env::var_os(key) {
-                command.env(key, v);
-            }
-        }
+        let mut command = crate::run::offline_command(program, &self.dir, &self.project, MARK);
         let port = self.server.port();
         match self.client {
             Client::Claude => {
+                crate::claude::env(&mut command, &self.dir.join("client-home"), port);
                 command
                     .env("SELFHEAL_CLAUDE_BIN", Client::Claude.executable())
-                    .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{port}"))
-                    .env("ANTHROPIC_API_KEY", "sk-ant-dummy-key")
-                    .env("CLAUDE_CONFIG_DIR", self.dir.join("client-home"))
-                    .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-                    .env("CLAUDE_CODE_DISABLE_BACKGROUND_TASKS", "1")
-                    .env("CLAUDE_CODE_MAX_RETRIES", "0")
-                    .env("DISABLE_TELEMETRY", "1")
-                    .env("DISABLE_AUTOUPDATER", "1")
-                    .env("DISABLE_ERROR_REPORTING", "1")
-                    .env("IS_SANDBOX", "1");
+                    .env("CLAUDE_CODE_MAX_RETRIES", "0");
             }
             Client::Codex => {
-                command
-                    .env("SELFHEAL_CODEX_BIN", Client::Codex.executable())
-                    .env("CODEX_HOME", self.dir.join("client-home"))
-                    .env("MOCK_API_KEY", "dummy-key");
+                crate::codex::env(&mut command, &self.dir.join("client-home"));
+                command.env("SELFHEAL_CODEX_BIN", Client::Codex.executable());
             }
         }
         command

@@ -176,25 +176,11 @@ impl Run {
         let exe = self.client.executable();
         let server = ModelServer::start(self.client.wire(), self.turns.clone());
         let client_home = self.dir.join("client-home");
-        let mut command = Command::new(&exe);
+        let mut command = offline_command(&exe, &self.dir, &self.project, MARK);
         command
-            .current_dir(&self.project)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.join("home"))
-            .env("TMPDIR", self.dir.join("tmp"))
-            .env("LANG", "C.UTF-8")
-            .env("SHELL", shell())
-            .env("NO_COLOR", "1")
-            .env(MARK, &self.dir)
             .stdin(Stdio::null())
             .stdout(fs::File::create(self.dir.join("client.stdout")).unwrap())
             .stderr(fs::File::create(self.dir.join("client.stderr")).unwrap());
-        for key in ["USER", "LOGNAME"] {
-            if let Some(v) = std::env::var_os(key) {
-                command.env(key, v);
-            }
-        }
         match self.client {
             Client::Codex => {
                 codex::setup(
@@ -287,6 +273,29 @@ impl Run {
             hooks_dir: self.hooks_dir.clone(),
         }
     }
+}
+
+/// `program` in `project` with a clean environment of the scratch `dir`: its own HOME and
+/// TMPDIR, the user's PATH and name, no colour, and `mark=dir` so that a leftover process of
+/// the run can be found.
+pub(crate) fn offline_command(program: &Path, dir: &Path, project: &Path, mark: &str) -> Command {
+    let mut command = Command::new(program);
+    command
+        .current_dir(project)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.join("home"))
+        .env("TMPDIR", dir.join("tmp"))
+        .env("LANG", "C.UTF-8")
+        .env("SHELL", shell())
+        .env("NO_COLOR", "1")
+        .env(mark, dir);
+    for key in ["USER", "LOGNAME"] {
+        if let Some(v) = std::env::var_os(key) {
+            command.env(key, v);
+        }
+    }
+    command
 }
 
 fn shell() -> &'static str {

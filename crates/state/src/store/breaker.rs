@@ -45,6 +45,7 @@ pub struct StopRow {
 /// PostToolUse (Codex shell output). Claude's PostToolBatch rows are the calls that had no
 /// hook of their own (refused edits, denied calls): they count only when they say success.
 /// Never a call schema-guard denied, nor patch-verifier's finding that an edit did not land.
+/// The pass at Stop decides this in Rust too (`Verdict::of`), held to this by the tests.
 pub(super) const WORKED: &str = "s.hook_event_name <> 'PreToolUse' AND s.tool_name IS NOT NULL
     AND NOT (s.hook = 'patch-verifier' AND s.class IN ('F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7'))
     AND (s.class IN ('ok', 'task')
@@ -62,7 +63,9 @@ const SUCCEEDED: &str = "coalesce(s.class, '') <> 'task'";
 /// and the class means failure (`F1` no answer, `F2` a malformed call, `F3` unusable output,
 /// `F7` a failing call repeated); or patch-verifier found the edit did not land as intended,
 /// whatever the client said. A call schema-guard denied is none: it never ran (its refusal
-/// told the agent what to do instead).
+/// told the agent what to do instead). The pass at Stop decides this in Rust (`Verdict::of`);
+/// this query form is what the tests hold it to.
+#[cfg(test)]
 pub(super) const FAILED: &str = "s.hook_event_name <> 'PreToolUse' AND s.tool_name IS NOT NULL
     AND s.class IN ('F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7')
     AND (s.outcome = 'failure'
@@ -270,50 +273,64 @@ impl Tx<'_> {
         agent: Option<&str>,
         limit: u32,
     ) -> Result<Vec<EventRow>, StateError> {
-        let columns = EVENT_COLUMNS
-            .split(", ")
-            .map(|c| format!("s.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // Only tool calls past PreToolUse can be either (a cheap filter before the expressions);
-        // CASE evaluates them lazily, as a WHERE would, and they exclude each other.
-        let sql = format!(
-            "SELECT {columns}, CASE WHEN {FAILED} THEN {IS_FAILED} WHEN {WORKED} THEN {IS_WORKED} END
+        // Only the columns that decide, and whether schema-guard denied the call; the verdict
+        // is `Verdict::of` (what `FAILED` and `WORKED` say). Preparing a statement with every
+        // column and both definitions cost more than the pass itself, at every Stop.
+        const PASS: &str = "SELECT s.id, s.tool_use_id, s.agent_id, s.fingerprint, s.intent,
+                s.class, s.outcome, s.hook, s.hook_event_name,
+                EXISTS (SELECT 1 FROM events d WHERE d.tool_use_id = s.tool_use_id
+                    AND d.client = s.client AND d.session_id = s.session_id
+                    AND d.hook_event_name = 'PreToolUse' AND d.decision = 'deny')
              FROM events s
              WHERE s.client = ?1 AND s.session_id = ?2
                AND s.tool_name IS NOT NULL AND s.hook_event_name <> 'PreToolUse'
-             ORDER BY s.id DESC"
-        );
+             ORDER BY s.id DESC";
         let pass = || -> rusqlite::Result<Vec<EventRow>> {
-            let mut stmt = self.tx.prepare_cached(&sql)?;
+            let mut stmt = self.tx.prepare_cached(PASS)?;
             let mut rows = stmt.query(params![key.client, key.session_id])?;
             let mut later = LaterWorked::default();
             let mut unresolved = Vec::new();
             while unresolved.len() < limit as usize {
                 let Some(r) = rows.next()? else { break };
-                let call: Option<String> = r.get(7)?;
-                let fingerprint: Option<String> = r.get(10)?;
-                let intent: Option<String> = r.get(22)?;
-                let kind: Option<i64> = r.get(23)?;
-                if kind == Some(IS_FAILED) {
-                    let class: Option<String> = r.get(13)?;
-                    let agent_id: Option<String> = r.get(9)?;
-                    let mine = agent.is_none_or(|a| agent_id.as_deref() == Some(a));
-                    if mine
-                        && !later.resolves(
-                            call.as_deref(),
-                            fingerprint.as_deref(),
-                            intent.as_deref(),
-                            class.as_deref() == Some("F4"),
-                        )
-                    {
-                        unresolved.push(event_row(r)?);
+                let call: Option<String> = r.get(1)?;
+                let fingerprint: Option<String> = r.get(3)?;
+                let intent: Option<String> = r.get(4)?;
+                let class: Option<String> = r.get(5)?;
+                let verdict = Verdict::of(
+                    class.as_deref(),
+                    r.get_ref(6)?.as_str_or_null()?,
+                    r.get_ref(7)?.as_str()?,
+                    r.get_ref(8)?.as_str()?,
+                    r.get(9)?,
+                );
+                match verdict {
+                    Some(Verdict::Failed) => {
+                        let agent_id: Option<String> = r.get(2)?;
+                        let mine = agent.is_none_or(|a| agent_id.as_deref() == Some(a));
+                        if mine
+                            && !later.resolves(
+                                call.as_deref(),
+                                fingerprint.as_deref(),
+                                intent.as_deref(),
+                                class.as_deref() == Some("F4"),
+                            )
+                        {
+                            unresolved.push(r.get::<_, i64>(0)?);
+                        }
                     }
-                } else if kind == Some(IS_WORKED) {
-                    later.add(call, fingerprint, intent);
+                    Some(Verdict::Worked) => later.add(call, fingerprint, intent),
+                    None => {}
                 }
             }
-            Ok(unresolved)
+            drop(rows);
+            // Whole rows only for what is reported: a few, often none.
+            let mut row = self
+                .tx
+                .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
+            unresolved
+                .into_iter()
+                .map(|id| row.query_row([id], event_row))
+                .collect()
         };
         pass().map_err(|e| self.err(e))
     }
@@ -347,9 +364,52 @@ impl Tx<'_> {
     }
 }
 
-/// What [`Tx::unresolved_failures`] reads of each event: it failed, or it worked.
-const IS_FAILED: i64 = 1;
-const IS_WORKED: i64 = 2;
+/// What [`Tx::unresolved_failures`] makes of a tool call past PreToolUse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Failed,
+    Worked,
+}
+
+impl Verdict {
+    /// `FAILED` and `WORKED` (which exclude each other) for one call, given whether
+    /// schema-guard denied it; `None` for neither. The test
+    /// `unresolved_failures_agree_with_their_definition_as_a_query` holds the two together.
+    fn of(
+        class: Option<&str>,
+        outcome: Option<&str>,
+        hook: &str,
+        hook_event_name: &str,
+        denied: bool,
+    ) -> Option<Verdict> {
+        if denied {
+            return None;
+        }
+        let fault = matches!(class, Some("F1" | "F2" | "F3" | "F4" | "F5" | "F6" | "F7"));
+        let outcome = outcome.unwrap_or("unknown");
+        let verifier = hook == "patch-verifier";
+        let failed = fault
+            && (outcome == "failure"
+                || (outcome == "unknown" && matches!(class, Some("F1" | "F2" | "F3" | "F7")))
+                || verifier);
+        if failed {
+            return Some(Verdict::Failed);
+        }
+        // As SQL has it: a verifier's row without a class is not known to be no fault.
+        let no_verifier_fault = !verifier || class.is_some_and(|_| !fault);
+        let worked = no_verifier_fault
+            && match class {
+                Some("ok" | "task") => true,
+                None => outcome == "success",
+                Some("F4" | "F5" | "F6") => {
+                    outcome == "success"
+                        || (outcome == "unknown" && hook_event_name == "PostToolUse")
+                }
+                Some(_) => false,
+            };
+        worked.then_some(Verdict::Worked)
+    }
+}
 
 /// The calls that worked after the point a newest-first pass has reached, as far as resolving
 /// a failure needs them.

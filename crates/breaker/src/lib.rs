@@ -117,8 +117,10 @@ fn stop(ctx: &mut Context) -> Result<Response, HookError> {
     };
     let checks_criteria = !subagent && !ctx.config.verify_commands.is_empty();
 
+    // The write below needs the store in any case: one connection serves the read too.
+    ctx.store()?;
     // A failed read costs only a re-read of the transcripts and a run of the criteria; the
-    // write below meets the same problem (and moves a corrupt database aside) or succeeds.
+    // write below meets the same problem or succeeds.
     let known = ctx
         .read(|tx, _| {
             let still_passing = match tx.stop_state(&key, "")?.passed_upto {

@@ -125,12 +125,18 @@ impl Context {
         Ok(result?)
     }
 
-    /// Runs `f` in a read transaction on a read-only connection (no files created, no
-    /// checkpoint on close); `Ok(None)` when there is no database yet.
+    /// Runs `f` in a read transaction: on the store when it is open (a hook that writes
+    /// afterwards opens it first, and parses the schema once), else on a read-only connection
+    /// (no files created, no checkpoint on close); `Ok(None)` when there is no database yet.
     pub fn read<T>(
         &mut self,
         f: impl FnOnce(&Tx<'_>, &Context) -> Result<T, StateError>,
     ) -> Result<Option<T>, HookError> {
+        if let Some(mut store) = self.store.take() {
+            let result = store.read(|tx| f(tx, self));
+            self.store = Some(store);
+            return Ok(Some(result?));
+        }
         let path = default_db_path(&self.env)?;
         let Some(mut store) = Store::open_read_only(&path)? else {
             return Ok(None);

@@ -266,7 +266,7 @@ fn contradiction(
         }
     }
     // A file this session read changed on disk, and the session did not write it.
-    if !p.observes {
+    if !p.observes || (p.reads.is_empty() && p.consults.is_empty()) {
         return Ok(None);
     }
     let key = ctx.session_key();

@@ -2,9 +2,9 @@
 //!
 //! Usage: hook_latency ITERATIONS BASELINE_BIN [--baseline LABEL CMD]... -- LABEL BIN PAYLOAD
 //! [LABEL BIN PAYLOAD ...]
-//! Runs the baselines and every hook round-robin (so that machine noise hits all alike), each
-//! with its payload on stdin (a baseline gets the first hook's payload), and prints p50, p95
-//! and peak RSS per command, with the p50 and p95 ratios to the first baseline (a minimal Rust
+//! Runs the baselines and every hook round-robin, in a shuffled order each round (so that
+//! machine noise and the previous process hit all alike), each with its payload on stdin (a
+//! baseline gets the first hook's payload), and prints p50, p95 and peak RSS per command, with the p50 and p95 ratios to the first baseline (a minimal Rust
 //! hook) and the p50 ratio to each further baseline.
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
@@ -86,8 +86,23 @@ fn main() {
         });
         rest = tail;
     }
+    // A new order every round: a command runs faster after a small one than after a big
+    // one (the kernel is still tearing the last process down), and a fixed order would give
+    // that edge to whichever command follows the minimal baseline.
+    let mut order: Vec<usize> = (0..baselines.len() + cases.len()).collect();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     for _ in 0..iterations {
-        for case in baselines.iter_mut().chain(cases.iter_mut()) {
+        for i in (1..order.len()).rev() {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            order.swap(i, (seed >> 33) as usize % (i + 1));
+        }
+        for &i in &order {
+            let case = match i.checked_sub(baselines.len()) {
+                Some(j) => &mut cases[j],
+                None => &mut baselines[i],
+            };
             let (t, rss) = run(&case.bin, &case.payload);
             case.times.push(t);
             case.rss = case.rss.max(rss);

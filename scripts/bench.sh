@@ -18,17 +18,33 @@ fx=tests/fixtures
 payloads=$tmp/payloads
 mkdir -p "$payloads"
 # Claude sends one line ending in a newline; Codex sends no newline. Every payload runs as a
-# session in the scratch project.
-claude() { jq -c --arg cwd "$tmp/project" '.cwd = $cwd' "$fx/claude/$1" >"$payloads/$2"; }
-codex() { jq -cj --arg cwd "$tmp/project" '.cwd = $cwd' "$fx/codex/$1" >"$payloads/$2"; }
+# session in a scratch project (the captured project dir replaced by it, paths included), in
+# the state its call meets: a Write or a patch that succeeded finds its file written (else the
+# verifier would report, and the breaker count, a failure on every run), a patch about to add
+# a file finds none.
+at() { jq "$1" --arg dir "$2" 'walk(if type == "string" then gsub("/workspace/project"; $dir) else . end) | .cwd = $dir'; }
+claude() { at -c "${3:-$tmp/project}" <"$fx/claude/$1" >"$payloads/$2"; }
+codex() { at -cj "${3:-$tmp/project}" <"$fx/codex/$1" >"$payloads/$2"; }
 claude PreToolUse/bash_success__bash.json claude-pre.json
 claude PostToolUse/bash_success__bash.json claude-post-ok.json
 claude PostToolUseFailure/bash_nonzero__bash.json claude-post-fail.json
 claude PostToolUse/write_success__write.json claude-post-write.json
 claude Stop/bash_success.json claude-stop.json
-codex PreToolUse/apply_patch_success__1.json codex-pre-patch.json
+# The failing command repeats in a session of its own, whose Stop meets the failures (refused,
+# then escalated once the budget is spent); the other session's Stop is a healthy one.
+failing() {
+  local json
+  json=$(jq -c '.session_id = "22222222-2222-4222-8222-222222222222"' "$payloads/$1")
+  printf '%s\n' "$json" >"$payloads/$2"
+}
+failing claude-post-fail.json claude-post-fail.json
+failing claude-stop.json claude-stop-failing.json
+codex PreToolUse/apply_patch_success__1.json codex-pre-patch.json "$tmp/before-patch"
 codex PostToolUse/apply_patch_success__1.json codex-post-patch.json
 codex Stop/apply_patch_success.json codex-stop.json
+mkdir -p "$tmp/project/src" "$tmp/before-patch/.git"
+echo "hello world" >"$tmp/project/src/new_file.txt"
+echo "hello world" >"$tmp/project/hello.txt"
 
 cases=(
   "schema-guard: Claude Bash (stateless read)" "$rel/schema-guard" "$payloads/claude-pre.json"
@@ -39,6 +55,7 @@ cases=(
   "patch-verifier: Claude Write" "$rel/patch-verifier" "$payloads/claude-post-write.json"
   "patch-verifier: Codex apply_patch" "$rel/patch-verifier" "$payloads/codex-post-patch.json"
   "budget-check: Claude Stop" "$rel/budget-check" "$payloads/claude-stop.json"
+  "budget-check: Claude Stop, failing session" "$rel/budget-check" "$payloads/claude-stop-failing.json"
   "budget-check: Codex Stop" "$rel/budget-check" "$payloads/codex-stop.json"
 )
 baselines=(

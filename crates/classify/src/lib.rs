@@ -138,7 +138,8 @@ fn decide(ctx: &mut Context) -> Result<Response, HookError> {
     let texts = ctx.write(|tx, ctx| {
         selfheal_hook::touch(tx, ctx)?;
         let history = context::History::load(tx, ctx)?;
-        let mut used = tx.budget_usage(&ctx.session_key())?;
+        // Read when a fault needs a recovery chosen: `ok` and `task` spend nothing.
+        let mut used = None;
         // A batch repeats calls that already had their own hook: count each once. A call
         // schema-guard refused did not run: its refusal already told the agent why.
         let handled: Vec<String> = if ctx.event == HookEvent::PostToolBatch {
@@ -255,7 +256,7 @@ fn settle(
     tx: &Tx<'_>,
     ctx: &Context,
     history: &context::History,
-    used: &mut BudgetUsage,
+    used: &mut Option<BudgetUsage>,
     call: &ToolCall<'_>,
     p: &Prepared,
 ) -> Result<Option<String>, StateError> {
@@ -270,6 +271,10 @@ fn settle(
         .filter_map(|r| r.action.as_deref().and_then(|a| a.parse().ok()))
         .collect();
     let choice = if class.is_fault() {
+        let used = match used {
+            Some(used) => used,
+            None => used.insert(tx.budget_usage(&key)?),
+        };
         choose_action(class, &ctx.config.budget, used, &tried)
     } else {
         None
@@ -304,7 +309,7 @@ fn settle(
         let hash = selfheal_hook::seen::content_hash(std::path::Path::new(path));
         tx.record_file_seen(&key, path, hash.as_deref(), Some(id))?;
     }
-    let (Some(choice), Some(hit)) = (choice, hit) else {
+    let (Some(choice), Some(hit), Some(used)) = (choice, hit, used.as_mut()) else {
         return Ok(None);
     };
     if let Some(budget) = choice.consumes {

@@ -324,6 +324,9 @@ impl Tx<'_> {
             }
             drop(rows);
             // Whole rows only for what is reported: a few, often none.
+            if unresolved.is_empty() {
+                return Ok(Vec::new());
+            }
             let mut row = self
                 .tx
                 .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;

@@ -9,20 +9,14 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
 
+mod fixture_payloads;
+
 fn payloads(client: &str) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for dir in std::fs::read_dir(fixtures().join(client)).unwrap() {
-        let dir = dir.unwrap().path();
-        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        if !dir.is_dir() || name.starts_with('_') || name == "schemas" {
-            continue;
-        }
-        for file in std::fs::read_dir(dir).unwrap() {
-            out.push(file.unwrap().path());
-        }
-    }
-    out.sort();
-    out
+    fixture_payloads::payload_files(&fixtures())
+        .into_iter()
+        .filter(|(c, _, _)| c == client)
+        .map(|(_, _, file)| file)
+        .collect()
 }
 
 #[test]

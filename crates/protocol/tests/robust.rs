@@ -15,6 +15,7 @@ use proptest::prelude::*;
 use selfheal_protocol::{parse_input, read_capped, Dialect, HookInput, InputError, STDIN_CAP};
 use serde_json::{Map, Value};
 
+mod fixture_payloads;
 mod stdin_checks;
 use stdin_checks::{check_error, exercise};
 
@@ -172,22 +173,10 @@ fn fixtures() -> PathBuf {
 fn payloads() -> &'static [Vec<u8>] {
     static PAYLOADS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     PAYLOADS.get_or_init(|| {
-        let mut out = Vec::new();
-        for client in ["claude", "codex"] {
-            for event in std::fs::read_dir(fixtures().join(client)).unwrap() {
-                let event = event.unwrap().path();
-                let name = event.file_name().unwrap().to_string_lossy().into_owned();
-                if !event.is_dir() || name.starts_with('_') || name == "schemas" {
-                    continue;
-                }
-                for file in std::fs::read_dir(&event).unwrap() {
-                    let file = file.unwrap().path();
-                    if file.extension().is_some_and(|e| e == "json") {
-                        out.push(std::fs::read(file).unwrap());
-                    }
-                }
-            }
-        }
+        let mut out: Vec<Vec<u8>> = fixture_payloads::payload_files(&fixtures())
+            .into_iter()
+            .map(|(_, _, file)| std::fs::read(file).unwrap())
+            .collect();
         out.sort();
         assert!(out.len() > 100, "fixtures: {}", out.len());
         out

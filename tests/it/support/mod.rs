@@ -298,26 +298,10 @@ pub fn euid() -> u32 {
         .unwrap_or(0)
 }
 
+#[path = "../../../crates/protocol/tests/fixture_payloads/mod.rs"]
+mod fixture_payloads;
+
 /// Every captured hook payload: (client, event dir, file path).
 pub fn all_payloads() -> Vec<(String, String, PathBuf)> {
-    let mut out = Vec::new();
-    for client in ["claude", "codex"] {
-        let root = fixtures_dir().join(client);
-        for event in std::fs::read_dir(&root).unwrap() {
-            let event = event.unwrap().path();
-            let name = event.file_name().unwrap().to_string_lossy().into_owned();
-            // _outputs, _meta: evidence, not payloads; schemas: Codex's output schemas.
-            if !event.is_dir() || name.starts_with('_') || name == "schemas" {
-                continue;
-            }
-            for file in std::fs::read_dir(&event).unwrap() {
-                let file = file.unwrap().path();
-                if file.extension().is_some_and(|e| e == "json") {
-                    out.push((client.to_owned(), name.clone(), file));
-                }
-            }
-        }
-    }
-    out.sort();
-    out
+    fixture_payloads::payload_files(&fixtures_dir())
 }

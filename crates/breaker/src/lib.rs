@@ -241,7 +241,17 @@ fn settle(tx: &Tx<'_>, ctx: &Context, found: &Found<'_>) -> Result<Decision, Sta
         Criteria::Ran(_) => tx.set_criteria_passed(key, None)?,
         _ => {}
     }
-    let failures = tx.unresolved_failures(key, agent, FAILURES)?;
+    let scope = agent.unwrap_or("");
+    let state = tx.stop_state(key, scope)?;
+    let search =
+        tx.unresolved_failures_from(key, agent, FAILURES, state.resolved_below.unwrap_or(0))?;
+    if let Some(from) = search
+        .resume_from
+        .filter(|&f| Some(f) != state.resolved_below)
+    {
+        tx.set_resolved_below(key, scope, from)?;
+    }
+    let failures = search.failures;
     let goal = goal::Goal {
         criteria,
         failures: &failures,
@@ -257,8 +267,6 @@ fn settle(tx: &Tx<'_>, ctx: &Context, found: &Found<'_>) -> Result<Decision, Sta
         .into_iter()
         .filter(|b| limits.remaining(&used, *b) == 0)
         .collect();
-    let scope = agent.unwrap_or("");
-    let state = tx.stop_state(key, scope)?;
     let refusals = tx.stop_refusals(key)?;
     let fingerprint = goal.fingerprint();
     let stuck = ctx.input.stop_hook_active == Some(true)

@@ -18,6 +18,6 @@ pub use schema::VERSION as SCHEMA_VERSION;
 pub use store::{
     CallRow, EscalationRow, EventFilter, EventRow, FileSeen, NewEscalation, NewEvent, PageStats,
     Pruned, SessionKey, SessionRow, StopRow, Store, TallyRow, TimelineRow, TranscriptRow, Tx,
-    BUSY_PROGRESS_TIMEOUT, BUSY_TIMEOUT,
+    Unresolved, BUSY_PROGRESS_TIMEOUT, BUSY_TIMEOUT,
 };
 pub use time::{format_rfc3339, now_ms};

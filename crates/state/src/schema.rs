@@ -1,7 +1,7 @@
 //! The schema, versioned by `PRAGMA user_version`: DDL runs only when the version differs.
 
 /// Each entry brings the schema from its index to the next version.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -142,4 +142,12 @@ DROP INDEX IF EXISTS escalations_session;
 const V6: &str = "
 CREATE INDEX IF NOT EXISTS events_denied ON events (tool_use_id, client, session_id)
     WHERE hook_event_name = 'PreToolUse' AND decision = 'deny';
+";
+
+/// Version 6 → 7: where budget-check's next search for unresolved failures may start. No failure
+/// before `resolved_below` is unresolved, and none can become so (a later call only ever
+/// resolves one), so each Stop reads the events since the oldest failure still open instead of
+/// the whole session.
+const V7: &str = "
+ALTER TABLE stops ADD COLUMN resolved_below INTEGER;
 ";

@@ -35,6 +35,19 @@ pub struct StopRow {
     pub refusal_event: Option<i64>,
     /// The success criteria last passed with every event up to this id recorded (main agent).
     pub passed_upto: Option<i64>,
+    /// No failure of this agent's (every agent's, for the main agent) before this event is
+    /// unresolved: where the next search for them starts.
+    pub resolved_below: Option<i64>,
+}
+
+/// What one search for unresolved failures found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Unresolved {
+    /// Newest first, at most the limit asked for.
+    pub failures: Vec<EventRow>,
+    /// Where the next search may start: no failure before this event is unresolved. `None`
+    /// when the search stopped at its limit, before the events it started from.
+    pub resume_from: Option<i64>,
 }
 
 /// A call that ran and did what it was asked, as far as the record says: `ok`; `task` (the
@@ -145,7 +158,7 @@ impl Tx<'_> {
         Ok(self
             .tx
             .query_row(
-                "SELECT refusals, fingerprint, refusal_event, passed_upto FROM stops
+                "SELECT refusals, fingerprint, refusal_event, passed_upto, resolved_below FROM stops
                  WHERE client = ?1 AND session_id = ?2 AND agent = ?3",
                 params![key.client, key.session_id, agent],
                 |r| {
@@ -155,6 +168,7 @@ impl Tx<'_> {
                         fingerprint: r.get(1)?,
                         refusal_event: r.get(2)?,
                         passed_upto: r.get(3)?,
+                        resolved_below: r.get(4)?,
                     })
                 },
             )
@@ -218,6 +232,25 @@ impl Tx<'_> {
             .map_err(|e| self.err(e))
     }
 
+    /// Remembers where the next search for `agent`'s unresolved failures may start
+    /// (`Unresolved::resume_from`).
+    pub fn set_resolved_below(
+        &self,
+        key: &SessionKey,
+        agent: &str,
+        id: i64,
+    ) -> Result<(), StateError> {
+        self.tx
+            .execute(
+                "INSERT INTO stops (client, session_id, agent, resolved_below)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO UPDATE SET resolved_below = excluded.resolved_below",
+                params![key.client, key.session_id, agent, id],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
     /// The id of the session's latest event (0 when it has none).
     pub fn last_event_id(&self, key: &SessionKey) -> Result<i64, StateError> {
         self.tx
@@ -263,16 +296,31 @@ impl Tx<'_> {
     /// `WORKED`) with the same fingerprint (the same call again) or the same intent (the same
     /// file, the same program); an `F4` (the wrong tool) by any later call that worked, since
     /// its cure is another tool.
-    ///
-    /// One pass over the session, newest first, so that what worked later is known when each
-    /// failure is reached: a query asking that of every failure scanned the later events once
-    /// per failure, quadratic in the session's length (8 ms at Stop for 150 failures).
     pub fn unresolved_failures(
         &self,
         key: &SessionKey,
         agent: Option<&str>,
         limit: u32,
     ) -> Result<Vec<EventRow>, StateError> {
+        self.unresolved_failures_from(key, agent, limit, 0)
+            .map(|u| u.failures)
+    }
+
+    /// [`Tx::unresolved_failures`] among the events from `from` on, for a caller that knows no
+    /// earlier failure is unresolved (a previous search's `resume_from`). A failure once
+    /// resolved stays so: later events only add calls that worked. (A call is denied by a
+    /// PreToolUse before it runs, so a denial never comes after the rows it voids.)
+    ///
+    /// One pass, newest first, so that what worked later is known when each failure is
+    /// reached: a query asking that of every failure scanned the later events once per
+    /// failure, quadratic in the session's length (8 ms at Stop for 150 failures).
+    pub fn unresolved_failures_from(
+        &self,
+        key: &SessionKey,
+        agent: Option<&str>,
+        limit: u32,
+        from: i64,
+    ) -> Result<Unresolved, StateError> {
         // Only the columns that decide, and whether schema-guard denied the call; the verdict
         // is `Verdict::of` (what `FAILED` and `WORKED` say). Preparing a statement with every
         // column and both definitions cost more than the pass itself, at every Stop.
@@ -282,16 +330,23 @@ impl Tx<'_> {
                     AND d.client = s.client AND d.session_id = s.session_id
                     AND d.hook_event_name = 'PreToolUse' AND d.decision = 'deny')
              FROM events s
-             WHERE s.client = ?1 AND s.session_id = ?2
+             WHERE s.client = ?1 AND s.session_id = ?2 AND s.id >= ?3
                AND s.tool_name IS NOT NULL AND s.hook_event_name <> 'PreToolUse'
              ORDER BY s.id DESC";
-        let pass = || -> rusqlite::Result<Vec<EventRow>> {
+        let pass = || -> rusqlite::Result<Unresolved> {
             let mut stmt = self.tx.prepare_cached(PASS)?;
-            let mut rows = stmt.query(params![key.client, key.session_id])?;
+            let mut rows = stmt.query(params![key.client, key.session_id, from])?;
             let mut later = LaterWorked::default();
             let mut unresolved = Vec::new();
+            let mut newest = None;
+            let mut complete = false;
             while unresolved.len() < limit as usize {
-                let Some(r) = rows.next()? else { break };
+                let Some(r) = rows.next()? else {
+                    complete = true;
+                    break;
+                };
+                let id: i64 = r.get(0)?;
+                newest.get_or_insert(id);
                 let call: Option<String> = r.get(1)?;
                 let fingerprint: Option<String> = r.get(3)?;
                 let intent: Option<String> = r.get(4)?;
@@ -315,7 +370,7 @@ impl Tx<'_> {
                                 class.as_deref() == Some("F4"),
                             )
                         {
-                            unresolved.push(r.get::<_, i64>(0)?);
+                            unresolved.push(id);
                         }
                     }
                     Some(Verdict::Worked) => later.add(call, fingerprint, intent),
@@ -323,17 +378,32 @@ impl Tx<'_> {
                 }
             }
             drop(rows);
+            // The oldest failure still open, else past the newest call read.
+            let resume_from = complete.then(|| {
+                unresolved
+                    .last()
+                    .copied()
+                    .or(newest.map(|id| id + 1))
+                    .unwrap_or(from)
+            });
             // Whole rows only for what is reported: a few, often none.
             if unresolved.is_empty() {
-                return Ok(Vec::new());
+                return Ok(Unresolved {
+                    failures: Vec::new(),
+                    resume_from,
+                });
             }
             let mut row = self
                 .tx
                 .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
-            unresolved
+            let failures = unresolved
                 .into_iter()
                 .map(|id| row.query_row([id], event_row))
-                .collect()
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(Unresolved {
+                failures,
+                resume_from,
+            })
         };
         pass().map_err(|e| self.err(e))
     }

@@ -722,6 +722,88 @@ fn refusals_count_per_agent_and_for_the_session() {
         .unwrap();
 }
 
+/// Random tool events mixing every class, outcome, hook and event, repeated tool-use ids,
+/// fingerprints, intents, agents and denied calls (a fixed seed: the same sessions each run).
+struct RandomEvents {
+    seed: u64,
+    /// Ids for a denial that comes before every row of its call, as the clients have it.
+    denied: Vec<String>,
+}
+
+impl RandomEvents {
+    const CLASSES: [Option<Class>; 10] = [
+        None,
+        Some(Class::Ok),
+        Some(Class::Task),
+        Some(Class::F1),
+        Some(Class::F2),
+        Some(Class::F3),
+        Some(Class::F4),
+        Some(Class::F5),
+        Some(Class::F6),
+        Some(Class::F7),
+    ];
+    const IDS: [&'static str; 5] = ["c1", "c2", "c3", "c4", "c5"];
+
+    fn new(seed: u64) -> RandomEvents {
+        RandomEvents {
+            seed,
+            denied: Vec::new(),
+        }
+    }
+
+    fn pick(&mut self, n: usize) -> usize {
+        self.seed = self
+            .seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.seed >> 33) as usize % n
+    }
+
+    /// One of `n` indexes, or none.
+    fn maybe(&mut self, n: usize) -> Option<usize> {
+        let i = self.pick(n + 1);
+        (i < n).then_some(i)
+    }
+
+    fn event(&mut self) -> NewEvent<'static> {
+        NewEvent {
+            hook: ["failure-classifier", "patch-verifier", "schema-guard"][self.pick(3)],
+            hook_event_name: [
+                "PostToolUse",
+                "PostToolUseFailure",
+                "PreToolUse",
+                "PostToolBatch",
+                "Stop",
+            ][self.pick(5)],
+            tool_name: [None, Some("Bash"), Some("Edit")][self.pick(3)],
+            tool_use_id: self.maybe(5).map(|i| Self::IDS[i]),
+            agent_id: [None, Some("sub"), Some("other")][self.pick(3)],
+            fingerprint: self.maybe(3).map(|i| format!("fp{i}")),
+            intent: self.maybe(3).map(|i| format!("run:p{i}")),
+            outcome: [None, Some("success"), Some("failure"), Some("unknown")][self.pick(4)],
+            class: Self::CLASSES[self.pick(Self::CLASSES.len())],
+            decision: ["none", "context", "deny"][self.pick(3)],
+            ..NewEvent::default()
+        }
+    }
+
+    /// As [`RandomEvents::event`], in the order the clients have: a call is denied before it
+    /// would run, so a denial takes a new id, which later rows may then carry.
+    fn event_in_order(&mut self) -> NewEvent<'static> {
+        let mut e = self.event();
+        if e.hook_event_name == "PreToolUse" && e.decision == "deny" {
+            let id: &'static str = format!("d{}", self.denied.len()).leak();
+            self.denied.push(id.to_owned());
+            e.tool_use_id = Some(id);
+        } else if !self.denied.is_empty() && self.pick(4) == 0 {
+            let i = self.pick(self.denied.len());
+            e.tool_use_id = Some(self.denied[i].clone().leak());
+        }
+        e
+    }
+}
+
 /// The one-pass search for unresolved failures finds exactly what the definition, a query
 /// with a `NOT EXISTS` per failure, finds: on random sessions mixing every class, outcome,
 /// hook and event, repeated tool-use ids, fingerprints, intents, agents and denied calls.
@@ -743,58 +825,13 @@ fn unresolved_failures_agree_with_their_definition_as_a_query() {
         failed = breaker::FAILED.replace("s.", "f."),
         worked = breaker::WORKED,
     );
-    let classes = [
-        None,
-        Some(Class::Ok),
-        Some(Class::Task),
-        Some(Class::F1),
-        Some(Class::F2),
-        Some(Class::F3),
-        Some(Class::F4),
-        Some(Class::F5),
-        Some(Class::F6),
-        Some(Class::F7),
-    ];
-    let mut seed: u64 = 0x5eed;
-    let mut pick = |n: usize| {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (seed >> 33) as usize % n
-    };
+    let mut random = RandomEvents::new(0x5eed);
     let tmp = TempDir::new("unresolved-definition");
     let mut store = Store::open(&tmp.0.join("state.db")).unwrap();
     let mut compared = 0;
     for session in 0..40 {
         let key = SessionKey::new("claude", format!("random-{session}"));
-        let events: Vec<NewEvent> = (0..60)
-            .map(|_| {
-                let maybe = |n: usize, pick: &mut dyn FnMut(usize) -> usize| {
-                    let i = pick(n + 1);
-                    (i < n).then_some(i)
-                };
-                let ids = ["c1", "c2", "c3", "c4", "c5"];
-                NewEvent {
-                    hook: ["failure-classifier", "patch-verifier", "schema-guard"][pick(3)],
-                    hook_event_name: [
-                        "PostToolUse",
-                        "PostToolUseFailure",
-                        "PreToolUse",
-                        "PostToolBatch",
-                        "Stop",
-                    ][pick(5)],
-                    tool_name: [None, Some("Bash"), Some("Edit")][pick(3)],
-                    tool_use_id: maybe(5, &mut pick).map(|i| ids[i]),
-                    agent_id: [None, Some("sub"), Some("other")][pick(3)],
-                    fingerprint: maybe(3, &mut pick).map(|i| format!("fp{i}")),
-                    intent: maybe(3, &mut pick).map(|i| format!("run:p{i}")),
-                    outcome: [None, Some("success"), Some("failure"), Some("unknown")][pick(4)],
-                    class: classes[pick(classes.len())],
-                    decision: ["none", "context", "deny"][pick(3)],
-                    ..NewEvent::default()
-                }
-            })
-            .collect();
+        let events: Vec<NewEvent> = (0..60).map(|_| random.event()).collect();
         store
             .write(|tx| {
                 tx.touch_session(&key, None, 30)?;
@@ -834,4 +871,60 @@ fn unresolved_failures_agree_with_their_definition_as_a_query() {
         compared > 150,
         "{compared} of 240 comparisons found a failure"
     );
+}
+
+/// Each Stop searches only from where the last one left off: on random sessions recorded a
+/// few events at a time, that search finds what a search of the whole session finds, every
+/// time, for each agent and limit.
+#[test]
+fn a_search_resumed_where_the_last_stopped_finds_what_a_whole_search_finds() {
+    let mut random = RandomEvents::new(0x0dd5eed);
+    let tmp = TempDir::new("unresolved-resumed");
+    let mut store = Store::open(&tmp.0.join("state.db")).unwrap();
+    let (mut compared, mut skipped) = (0, 0);
+    for session in 0..30 {
+        let key = SessionKey::new("claude", format!("random-{session}"));
+        random.denied.clear();
+        let mut recorded = 0;
+        while recorded < 80 {
+            let batch: Vec<NewEvent> = (0..1 + random.pick(6))
+                .map(|_| random.event_in_order())
+                .collect();
+            recorded += batch.len();
+            store
+                .write(|tx| {
+                    tx.touch_session(&key, None, 30)?;
+                    for e in &batch {
+                        tx.insert_event(&key, e)?;
+                    }
+                    for (agent, scope) in [(None, ""), (Some("sub"), "sub")] {
+                        for limit in [3, 50] {
+                            let scope = format!("{scope}/{limit}");
+                            let from = tx.stop_state(&key, &scope)?.resolved_below;
+                            let resumed =
+                                tx.unresolved_failures_from(&key, agent, limit, from.unwrap_or(0))?;
+                            let whole = tx.unresolved_failures(&key, agent, limit)?;
+                            assert_eq!(
+                                resumed.failures, whole,
+                                "session {session}, after {recorded} events, agent {agent:?}, \
+                                 limit {limit}, from {from:?}"
+                            );
+                            match resumed.resume_from {
+                                Some(next) => {
+                                    assert!(next >= from.unwrap_or(0), "never moves back");
+                                    tx.set_resolved_below(&key, &scope, next)?;
+                                    compared += usize::from(from.is_some_and(|f| f > 0));
+                                }
+                                None => skipped += 1,
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+                .unwrap();
+        }
+    }
+    // Most searches resumed past the session's start, and some stopped at their limit.
+    assert!(compared > 1000, "{compared} resumed searches");
+    assert!(skipped > 50, "{skipped} searches stopped at their limit");
 }

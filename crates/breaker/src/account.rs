@@ -8,7 +8,7 @@ use selfheal_state::EventRow;
 use crate::goal::{Criteria, Goal};
 
 /// Failures listed in a prompt at most (the newest; one per intent).
-const MAX_FAILURES: usize = 5;
+pub const MAX_FAILURES: usize = 5;
 /// Lines and characters of a failing criterion's output quoted.
 const OUTPUT_LINES: usize = 15;
 const OUTPUT_CHARS: usize = 900;
@@ -135,24 +135,6 @@ fn next_step(class: Option<Class>) -> &'static str {
     }
 }
 
-/// The newest failure per intent (or fingerprint), newest first, at most `MAX_FAILURES`.
-pub fn distinct(failures: &[EventRow]) -> Vec<&EventRow> {
-    let mut seen = Vec::new();
-    let mut out = Vec::new();
-    for f in failures {
-        let id = f.intent.clone().or_else(|| f.fingerprint.clone());
-        if id.is_some() && seen.contains(&id) {
-            continue;
-        }
-        seen.push(id);
-        out.push(f);
-        if out.len() == MAX_FAILURES {
-            break;
-        }
-    }
-    out
-}
-
 fn failure_line(f: &EventRow, root: Option<&str>) -> String {
     let class: Option<Class> = f.class.as_deref().and_then(|c| c.parse().ok());
     let evidence = f
@@ -217,9 +199,9 @@ fn findings(goal: &Goal<'_>, root: Option<&str>) -> String {
             }
         }
     }
-    if !goal.failures.is_empty() {
+    if !goal.failures.ids.is_empty() {
         out.push_str("Unresolved failures (no later success of the same command or file):\n");
-        for f in distinct(goal.failures) {
+        for f in &goal.failures.shown {
             out.push_str(&failure_line(f, root));
             out.push('\n');
         }
@@ -327,8 +309,11 @@ impl Account<'_> {
                 list.join("; ")
             ));
         }
-        if !self.goal.failures.is_empty() {
-            let list: Vec<String> = distinct(self.goal.failures)
+        if !self.goal.failures.ids.is_empty() {
+            let list: Vec<String> = self
+                .goal
+                .failures
+                .shown
                 .iter()
                 .map(|f| {
                     format!(
@@ -340,7 +325,7 @@ impl Account<'_> {
                 .collect();
             parts.push(format!(
                 "{} unresolved failure(s): {}",
-                self.goal.failures.len(),
+                self.goal.failures.ids.len(),
                 list.join(", ")
             ));
         }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use selfheal_run::Outcome;
-use selfheal_state::EventRow;
+use selfheal_state::Unresolved;
 use sha2::{Digest, Sha256};
 
 /// One success criterion and how it came out.
@@ -104,12 +104,12 @@ pub fn run(commands: &[Vec<String>], root: &Path, total: Duration) -> Vec<Check>
 /// The goal check as a whole.
 pub struct Goal<'a> {
     pub criteria: &'a Criteria,
-    pub failures: &'a [EventRow],
+    pub failures: &'a Unresolved,
 }
 
 impl Goal<'_> {
     pub fn met(&self) -> bool {
-        self.failures.is_empty() && self.criteria.failing().is_empty()
+        self.failures.ids.is_empty() && self.criteria.failing().is_empty()
     }
 
     /// A hash of what the check found: the same unresolved failures and the same criteria
@@ -117,8 +117,8 @@ impl Goal<'_> {
     /// change). Equal fingerprints across two stops = no change in between.
     pub fn fingerprint(&self) -> String {
         let mut h = Sha256::new();
-        for f in self.failures {
-            h.update(f.id.to_le_bytes());
+        for id in &self.failures.ids {
+            h.update(id.to_le_bytes());
         }
         h.update([0xff]);
         if let Criteria::Ran(checks) = self.criteria {
@@ -201,7 +201,7 @@ mod tests {
         let fp = |c: &Criteria| {
             Goal {
                 criteria: c,
-                failures: &[],
+                failures: &Unresolved::default(),
             }
             .fingerprint()
         };

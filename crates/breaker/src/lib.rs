@@ -29,7 +29,7 @@ use selfheal_hook::{record_event, Context, Hook, HookError};
 use selfheal_model::{Action, Budget, BudgetLimits, BudgetUsage};
 use selfheal_protocol::{Dialect, HookEvent, HookInput, Response, Verdict};
 use selfheal_state::{
-    format_rfc3339, now_ms, EventRow, NewEscalation, SessionKey, StateError, TranscriptRow, Tx,
+    format_rfc3339, now_ms, NewEscalation, SessionKey, StateError, TranscriptRow, Tx, Unresolved,
 };
 use serde_json::{json, Value};
 
@@ -102,7 +102,7 @@ struct Escalation {
     text: String,
     /// The row written, or `None` when this reason was already escalated in the session.
     id: Option<i64>,
-    failures: Vec<EventRow>,
+    failures: Unresolved,
     used: BudgetUsage,
     refusals: u64,
 }
@@ -243,15 +243,19 @@ fn settle(tx: &Tx<'_>, ctx: &Context, found: &Found<'_>) -> Result<Decision, Sta
     }
     let scope = agent.unwrap_or("");
     let state = tx.stop_state(key, scope)?;
-    let search =
-        tx.unresolved_failures_from(key, agent, FAILURES, state.resolved_below.unwrap_or(0))?;
-    if let Some(from) = search
+    let failures = tx.unresolved_failures_from(
+        key,
+        agent,
+        FAILURES,
+        account::MAX_FAILURES,
+        state.resolved_below.unwrap_or(0),
+    )?;
+    if let Some(from) = failures
         .resume_from
         .filter(|&f| Some(f) != state.resolved_below)
     {
         tx.set_resolved_below(key, scope, from)?;
     }
-    let failures = search.failures;
     let goal = goal::Goal {
         criteria,
         failures: &failures,
@@ -354,14 +358,14 @@ fn settle(tx: &Tx<'_>, ctx: &Context, found: &Found<'_>) -> Result<Decision, Sta
 }
 
 /// One line for the event record: what made the check fail.
-fn refusal_evidence(criteria: &Criteria, failures: &[EventRow]) -> String {
+fn refusal_evidence(criteria: &Criteria, failures: &Unresolved) -> String {
     let mut parts: Vec<String> = criteria
         .failing()
         .iter()
         .map(|c| format!("`{}` {}", c.command(), c.result()))
         .collect();
-    if !failures.is_empty() {
-        parts.push(format!("{} unresolved failure(s)", failures.len()));
+    if !failures.ids.is_empty() {
+        parts.push(format!("{} unresolved failure(s)", failures.ids.len()));
     }
     parts.join("; ")
 }
@@ -468,8 +472,10 @@ fn record_json(
             .collect(),
         _ => Vec::new(),
     };
-    let failures: Vec<Value> = account::distinct(goal.failures)
-        .into_iter()
+    let failures: Vec<Value> = goal
+        .failures
+        .shown
+        .iter()
         .map(|f| {
             json!({
                 "class": f.class,
@@ -494,7 +500,7 @@ fn record_json(
         "halted": e.reason == Reason::SessionSpent,
         "success_criteria": criteria,
         "unresolved_failures": failures,
-        "unresolved_failure_count": goal.failures.len(),
+        "unresolved_failure_count": goal.failures.ids.len(),
         "stop_refusals": e.refusals,
         "budget": budget_json(&ctx.config.budget, &e.used),
         "summary": account::summary(goal, root),

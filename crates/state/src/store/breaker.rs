@@ -43,11 +43,26 @@ pub struct StopRow {
 /// What one search for unresolved failures found.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Unresolved {
-    /// Newest first, at most the limit asked for.
-    pub failures: Vec<EventRow>,
+    /// The failures' events, newest first, at most the limit asked for.
+    pub ids: Vec<i64>,
+    /// Whole rows of what is shown of them: the newest failure per intent (per fingerprint,
+    /// for a call with neither each one), newest first, at most the number asked for.
+    pub shown: Vec<EventRow>,
     /// Where the next search may start: no failure before this event is unresolved. `None`
     /// when the search stopped at its limit, before the events it started from.
     pub resume_from: Option<i64>,
+}
+
+/// One search's unresolved failures, newest first, and where the next search may start.
+struct Search {
+    found: Vec<OpenFailure>,
+    resume_from: Option<i64>,
+}
+
+/// An unresolved failure: its event, and what it was about (its intent, else its fingerprint).
+struct OpenFailure {
+    id: i64,
+    what: Option<String>,
 }
 
 /// A call that ran and did what it was asked, as far as the record says: `ok`; `task` (the
@@ -302,25 +317,58 @@ impl Tx<'_> {
         agent: Option<&str>,
         limit: u32,
     ) -> Result<Vec<EventRow>, StateError> {
-        self.unresolved_failures_from(key, agent, limit, 0)
-            .map(|u| u.failures)
+        let search = self.search_unresolved(key, agent, limit, 0)?;
+        let ids: Vec<i64> = search.found.iter().map(|f| f.id).collect();
+        self.whole_events(&ids)
     }
 
     /// [`Tx::unresolved_failures`] among the events from `from` on, for a caller that knows no
-    /// earlier failure is unresolved (a previous search's `resume_from`). A failure once
-    /// resolved stays so: later events only add calls that worked. (A call is denied by a
-    /// PreToolUse before it runs, so a denial never comes after the rows it voids.)
-    ///
-    /// One pass, newest first, so that what worked later is known when each failure is
-    /// reached: a query asking that of every failure scanned the later events once per
-    /// failure, quadratic in the session's length (8 ms at Stop for 150 failures).
+    /// earlier failure is unresolved (a previous search's `resume_from`), with whole rows for
+    /// at most `shown` of them (see [`Unresolved::shown`]). A failure once resolved stays so:
+    /// later events only add calls that worked. (A call is denied by a PreToolUse before it
+    /// runs, so a denial never comes after the rows it voids.)
     pub fn unresolved_failures_from(
         &self,
         key: &SessionKey,
         agent: Option<&str>,
         limit: u32,
+        shown: usize,
         from: i64,
     ) -> Result<Unresolved, StateError> {
+        let search = self.search_unresolved(key, agent, limit, from)?;
+        let mut seen: Vec<&str> = Vec::new();
+        let mut chosen = Vec::new();
+        for f in &search.found {
+            if chosen.len() == shown {
+                break;
+            }
+            match f.what.as_deref() {
+                Some(what) if seen.contains(&what) => continue,
+                Some(what) => seen.push(what),
+                None => {}
+            }
+            chosen.push(f.id);
+        }
+        Ok(Unresolved {
+            shown: self.whole_events(&chosen)?,
+            ids: search.found.iter().map(|f| f.id).collect(),
+            resume_from: search.resume_from,
+        })
+    }
+
+    /// The unresolved failures from event `from` on, newest first, at most `limit`, and where
+    /// the next search may start ([`Unresolved::resume_from`]).
+    ///
+    /// One pass, newest first, so that what worked later is known when each failure is
+    /// reached: a query asking that of every failure scanned the later events once per
+    /// failure, quadratic in the session's length (8 ms at Stop for 150 failures).
+    fn search_unresolved(
+        &self,
+        key: &SessionKey,
+        agent: Option<&str>,
+        limit: u32,
+        from: i64,
+    ) -> Result<Search, StateError> {
         // Only the columns that decide, and whether schema-guard denied the call; the verdict
         // is `Verdict::of` (what `FAILED` and `WORKED` say). Preparing a statement with every
         // column and both definitions cost more than the pass itself, at every Stop.
@@ -333,7 +381,7 @@ impl Tx<'_> {
              WHERE s.client = ?1 AND s.session_id = ?2 AND s.id >= ?3
                AND s.tool_name IS NOT NULL AND s.hook_event_name <> 'PreToolUse'
              ORDER BY s.id DESC";
-        let pass = || -> rusqlite::Result<Unresolved> {
+        let pass = || -> rusqlite::Result<Search> {
             let mut stmt = self.tx.prepare_cached(PASS)?;
             let mut rows = stmt.query(params![key.client, key.session_id, from])?;
             let mut later = LaterWorked::default();
@@ -370,42 +418,47 @@ impl Tx<'_> {
                                 class.as_deref() == Some("F4"),
                             )
                         {
-                            unresolved.push(id);
+                            unresolved.push(OpenFailure {
+                                id,
+                                what: intent.or(fingerprint),
+                            });
                         }
                     }
                     Some(Verdict::Worked) => later.add(call, fingerprint, intent),
                     None => {}
                 }
             }
-            drop(rows);
             // The oldest failure still open, else past the newest call read.
             let resume_from = complete.then(|| {
                 unresolved
                     .last()
-                    .copied()
+                    .map(|f| f.id)
                     .or(newest.map(|id| id + 1))
                     .unwrap_or(from)
             });
-            // Whole rows only for what is reported: a few, often none.
-            if unresolved.is_empty() {
-                return Ok(Unresolved {
-                    failures: Vec::new(),
-                    resume_from,
-                });
-            }
-            let mut row = self
-                .tx
-                .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
-            let failures = unresolved
-                .into_iter()
-                .map(|id| row.query_row([id], event_row))
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(Unresolved {
-                failures,
+            Ok(Search {
+                found: unresolved,
                 resume_from,
             })
         };
         pass().map_err(|e| self.err(e))
+    }
+
+    /// Whole rows of these events, in this order.
+    fn whole_events(&self, ids: &[i64]) -> Result<Vec<EventRow>, StateError> {
+        // Whole rows only for what is reported: a few, often none.
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let fetch = || -> rusqlite::Result<Vec<EventRow>> {
+            let mut row = self
+                .tx
+                .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
+            ids.iter()
+                .map(|id| row.query_row([id], event_row))
+                .collect()
+        };
+        fetch().map_err(|e| self.err(e))
     }
 
     /// How often each recovery action was given in the session (`stop` counts refused stops

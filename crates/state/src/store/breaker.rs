@@ -45,8 +45,9 @@ pub struct StopRow {
 pub struct Unresolved {
     /// The failures' events, newest first, at most the limit asked for.
     pub ids: Vec<i64>,
-    /// Whole rows of what is shown of them: the newest failure per intent (per fingerprint,
-    /// for a call with neither each one), newest first, at most the number asked for.
+    /// Whole rows of what is shown of them: the newest failure per intent (per fingerprint for
+    /// a call without one; a call with neither stands alone), newest first, at most the number
+    /// asked for.
     pub shown: Vec<EventRow>,
     /// Where the next search may start: no failure before this event is unresolved. `None`
     /// when the search stopped at its limit, before the events it started from.

@@ -442,6 +442,10 @@ fn no_secret_reaches_the_agent_or_the_database() {
         r#"{"type": "object", "properties": {"limit": {"type": "integer"}, "offset": {"type": "integer"}}}"#,
     )
     .unwrap();
+    // Every Claude hook of this test runs in the one session.
+    let in_session = |hook: &str, event: &str, extra: Value| {
+        claude(&sandbox, hook, "sec-claude", &root, event, extra)
+    };
     let mut shown_all = String::new();
     let mut injected = 0;
     let mut check = |what: &str, ran: &Ran| {
@@ -462,11 +466,8 @@ fn no_secret_reaches_the_agent_or_the_database() {
         let output = format!(
             "{text}\ncurl: (7) Failed to connect to api.example.test port 443: Couldn't connect to server ({first})\n{text}"
         );
-        let ran = claude(
-            &sandbox,
+        let ran = in_session(
             "failure-classifier",
-            "sec-claude",
-            &root,
             "PostToolUseFailure",
             failed_shell(&command, &output, &format!("c{i}")),
         );
@@ -487,42 +488,21 @@ fn no_secret_reaches_the_agent_or_the_database() {
     let extra = json!({"tool_name": "Bash", "tool_input": {"command": "cat secrets.txt"},
         "tool_use_id": "read", "tool_response": {"stdout": all, "stderr": "",
             "interrupted": false, "isImage": false, "noOutputExpected": false}});
-    let ran = claude(
-        &sandbox,
-        "failure-classifier",
-        "sec-claude",
-        &root,
-        "PostToolUse",
-        extra,
-    );
+    let ran = in_session("failure-classifier", "PostToolUse", extra);
     check("read-only success", &ran);
 
     // schema-guard: refusals that quote what the call holds.
     let token = "ghp_GHPfakeGHPfakeGHPfakeGHPfake01234567";
     let extra = json!({"tool_name": "Bash", "tool_use_id": "g1", "tool_input": {"command":
         format!("git -c http.extraHeader='Authorization: Bearer {token}' commit")}});
-    let ran = claude(
-        &sandbox,
-        "schema-guard",
-        "sec-claude",
-        &root,
-        "PreToolUse",
-        extra,
-    );
+    let ran = in_session("schema-guard", "PreToolUse", extra);
     assert!(ran.stdout().contains("deny"), "{}", ran.stdout());
     check("schema-guard interactive", &ran);
     // The bad values are quoted cut to 40 characters: a cut token is still one.
     let extra = json!({"tool_name": "mcp__vault__read", "tool_use_id": "g2",
         "tool_input": {"limit": token,
             "offset": "npm_NPMfake0123456789NPMfake0123456789NPMf"}});
-    let ran = claude(
-        &sandbox,
-        "schema-guard",
-        "sec-claude",
-        &root,
-        "PreToolUse",
-        extra,
-    );
+    let ran = in_session("schema-guard", "PreToolUse", extra);
     assert!(ran.stdout().contains("deny"), "{}", ran.stdout());
     check("schema-guard MCP schema", &ran);
 
@@ -533,14 +513,7 @@ fn no_secret_reaches_the_agent_or_the_database() {
         "tool_input": {"file_path": file, "content": all},
         "tool_response": {"type": "update", "filePath": file, "content": all,
             "structuredPatch": [], "originalFile": "nothing here\n"}});
-    let ran = claude(
-        &sandbox,
-        "patch-verifier",
-        "sec-claude",
-        &root,
-        "PostToolUse",
-        extra,
-    );
+    let ran = in_session("patch-verifier", "PostToolUse", extra);
     assert!(!ran.stdout().is_empty(), "the verifier reports the edit");
     check("patch-verifier", &ran);
 
@@ -548,7 +521,7 @@ fn no_secret_reaches_the_agent_or_the_database() {
     // the second stop (nothing changed, no replan left) escalates with a summary.
     for active in [false, true] {
         let extra = json!({"stop_hook_active": active, "last_assistant_message": "Done."});
-        let ran = claude(&sandbox, "budget-check", "sec-claude", &root, "Stop", extra);
+        let ran = in_session("budget-check", "Stop", extra);
         assert!(!ran.stdout().is_empty(), "the stop is answered");
         check("budget-check", &ran);
     }

@@ -1,3 +1,3 @@
-fn main() -> std::process::ExitCode {
-    selfheal_hook::run(selfheal_classify::HOOK)
-}
+#![no_main]
+
+selfheal_hook::main!(|| selfheal_hook::run(selfheal_classify::HOOK));

@@ -1,3 +1,3 @@
-fn main() -> std::process::ExitCode {
-    selfheal_hook::run(selfheal_guard::HOOK)
-}
+#![no_main]
+
+selfheal_hook::main!(|| selfheal_hook::run(selfheal_guard::HOOK));

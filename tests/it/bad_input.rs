@@ -594,3 +594,33 @@ fn a_refusal_of_a_huge_call_stays_small() {
         .unwrap();
     assert!(stored <= 1600, "{stored} chars stored");
 }
+
+/// A client that stops reading before the hook answers: the answer is lost, but the hook is
+/// not killed by SIGPIPE on the way (it still exits 0), and its refusal is on record.
+#[test]
+fn a_reader_gone_before_the_answer_does_not_kill_the_hook() {
+    let sandbox = Sandbox::new();
+    let project = sandbox.dir.join("project");
+    std::fs::create_dir_all(project.join(".git")).unwrap();
+    let line = payload(
+        "claude",
+        "gone-reader",
+        &project.display().to_string(),
+        "PreToolUse",
+        json!({"tool_name": "Bash", "tool_use_id": "t1", "tool_input": {"command": "vim a.txt"}}),
+    );
+    let ran = sandbox
+        .case("schema-guard", format!("{line}\n"))
+        .stdout_closed()
+        .run();
+    assert_eq!(ran.code(), Some(0), "stderr: {}", ran.stderr());
+    let denied: i64 = Connection::open(sandbox.db())
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM events WHERE session_id = 'gone-reader' AND decision = 'deny'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(denied, 1);
+}

@@ -18,6 +18,8 @@ pub struct Context {
     pub config: Config,
     env: Env,
     store: Option<Store>,
+    /// The read-only connection of a hook that only reads, kept open with the context.
+    reader: Option<Store>,
     warnings: Vec<String>,
 }
 
@@ -72,6 +74,7 @@ impl Context {
             config,
             env,
             store: None,
+            reader: None,
             warnings: Vec::new(),
         })
     }
@@ -137,11 +140,19 @@ impl Context {
             self.store = Some(store);
             return Ok(Some(result?));
         }
-        let path = default_db_path(&self.env)?;
-        let Some(mut store) = Store::open_read_only(&path)? else {
-            return Ok(None);
+        let mut reader = match self.reader.take() {
+            Some(reader) => reader,
+            None => {
+                let path = default_db_path(&self.env)?;
+                let Some(reader) = Store::open_read_only(&path)? else {
+                    return Ok(None);
+                };
+                reader
+            }
         };
-        Ok(Some(store.read(|tx| f(tx, self))?))
+        let result = reader.read(|tx| f(tx, self));
+        self.reader = Some(reader);
+        Ok(Some(result?))
     }
 
     /// Something the user should know that did not stop the hook (one stderr line each).

@@ -20,4 +20,4 @@ pub use context::{Context, Env, HookError};
 pub use hooks::{names, Hook};
 pub use intent::{intent, shell_intent};
 pub use record::{call_event, record_event, session_key, touch, Verdict};
-pub use runner::{run, run_with, Io};
+pub use runner::{process_main, run, run_with, Io};

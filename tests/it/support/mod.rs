@@ -70,6 +70,7 @@ impl Sandbox {
                 ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
             ],
             file_size_limit: None,
+            stdout_closed: false,
             dir: None,
         }
     }
@@ -126,6 +127,8 @@ pub struct Case {
     stdin: Vec<u8>,
     env: Vec<(String, String)>,
     file_size_limit: Option<u64>,
+    /// Whether the reader of stdout is gone before the process writes to it.
+    stdout_closed: bool,
     /// The working directory; the test's own when `None`.
     dir: Option<PathBuf>,
 }
@@ -151,6 +154,13 @@ impl Case {
     /// full disk. SIGXFSZ is ignored across the exec, so the write fails instead of killing.
     pub fn file_size_limit(mut self, bytes: u64) -> Case {
         self.file_size_limit = Some(bytes);
+        self
+    }
+
+    /// Nobody reads stdout: its pipe is closed before the process can write, as by a client
+    /// that gave up on the hook.
+    pub fn stdout_closed(mut self) -> Case {
+        self.stdout_closed = true;
         self
     }
 
@@ -184,6 +194,9 @@ impl Case {
             }
         }
         let mut child = command.spawn().expect("spawn");
+        if self.stdout_closed {
+            drop(child.stdout.take());
+        }
         let mut stdin = child.stdin.take().unwrap();
         let payload = self.stdin;
         // A hook may stop reading early (oversized input): a broken pipe is expected then.

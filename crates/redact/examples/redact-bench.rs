@@ -1,7 +1,7 @@
 //! Times `redact` on 1 MB outputs, as a hook process sees them.
 //!
 //! ```sh
-//! cargo run --release -p selfheal-redact --example bench
+//! cargo run --release -p selfheal-redact --example redact-bench
 //! ```
 //!
 //! Warm figures are per call once the regexes a text needs are compiled. A hook process is

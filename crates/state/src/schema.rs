@@ -1,7 +1,7 @@
 //! The schema, versioned by `PRAGMA user_version`: DDL runs only when the version differs.
 
 /// Each entry brings the schema from its index to the next version.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -150,4 +150,12 @@ CREATE INDEX IF NOT EXISTS events_denied ON events (tool_use_id, client, session
 /// the whole session.
 const V7: &str = "
 ALTER TABLE stops ADD COLUMN resolved_below INTEGER;
+";
+
+/// Version 7 → 8: no hook looks events up by tool call id alone any more (denials have
+/// `events_denied`), yet every insert wrote `events_tool_use`: one more page in each hook's
+/// commit, and one more definition each hook parses. `selfheal eval` still asks by call id,
+/// of a database it made for one case.
+const V8: &str = "
+DROP INDEX IF EXISTS events_tool_use;
 ";

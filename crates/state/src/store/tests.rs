@@ -395,15 +395,20 @@ fn a_version_three_database_is_migrated_to_what_budget_check_keeps() {
     }
     let mut store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), schema::VERSION);
-    let index: i64 = store
+    let indexes: Vec<String> = store
         .conn
-        .query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'events_tool_use'",
-            [],
-            |r| r.get(0),
-        )
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(index, 1);
+    // Denials are looked up through their own index; by call id alone, nothing is.
+    assert!(indexes.contains(&"events_denied".to_owned()), "{indexes:?}");
+    assert!(
+        !indexes.contains(&"events_tool_use".to_owned()),
+        "{indexes:?}"
+    );
     store
         .write(|tx| {
             let old = tx.events(&key(), 10)?;

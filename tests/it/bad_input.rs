@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 use serde_json::{json, Value};
 
-use crate::support::{euid, payload, Ran, Sandbox, HOOKS};
+use crate::support::{euid, payload, Case, Ran, Sandbox, HOOKS};
 
 const STOP: &str = r#"{"session_id":"bad-input","prompt_id":"p","cwd":"/tmp","hook_event_name":"Stop","stop_hook_active":false}"#;
 const POST: &str = r#"{"session_id":"bad-input","prompt_id":"p","cwd":"/tmp","hook_event_name":"PostToolUseFailure","tool_name":"Bash","tool_input":{"command":"false"},"tool_use_id":"t1","error":"Exit code 1"}"#;
@@ -560,22 +560,27 @@ fn a_db_path_that_is_a_directory_fails_open() {
     assert!(line.contains("state database"), "{line}");
 }
 
+/// schema-guard on a Claude Bash call of `command`, in a project of the sandbox.
+fn claude_bash_call(sandbox: &Sandbox, session: &str, command: &str) -> Case {
+    let project = sandbox.dir.join("project");
+    std::fs::create_dir_all(project.join(".git")).unwrap();
+    let line = payload(
+        "claude",
+        session,
+        &project.display().to_string(),
+        "PreToolUse",
+        json!({"tool_name": "Bash", "tool_use_id": "t1", "tool_input": {"command": command}}),
+    );
+    sandbox.case("schema-guard", format!("{line}\n"))
+}
+
 /// A refused call that quotes a huge argument: the refusal (shown and stored) stays one
 /// compact block.
 #[test]
 fn a_refusal_of_a_huge_call_stays_small() {
     let sandbox = Sandbox::new();
-    let project = sandbox.dir.join("project");
-    std::fs::create_dir_all(project.join(".git")).unwrap();
-    let line = payload(
-        "claude",
-        "huge-refusal",
-        &project.display().to_string(),
-        "PreToolUse",
-        json!({"tool_name": "Bash", "tool_use_id": "t1",
-               "tool_input": {"command": format!("vim {}", "x".repeat(4 * 1024 * 1024))}}),
-    );
-    let ran = sandbox.case("schema-guard", format!("{line}\n")).run();
+    let command = format!("vim {}", "x".repeat(4 * 1024 * 1024));
+    let ran = claude_bash_call(&sandbox, "huge-refusal", &command).run();
     assert_eq!(ran.code(), Some(0), "stderr: {}", ran.stderr());
     let out = ran.stdout_json();
     assert_eq!(out["hookSpecificOutput"]["permissionDecision"], "deny");
@@ -600,17 +605,7 @@ fn a_refusal_of_a_huge_call_stays_small() {
 #[test]
 fn a_reader_gone_before_the_answer_does_not_kill_the_hook() {
     let sandbox = Sandbox::new();
-    let project = sandbox.dir.join("project");
-    std::fs::create_dir_all(project.join(".git")).unwrap();
-    let line = payload(
-        "claude",
-        "gone-reader",
-        &project.display().to_string(),
-        "PreToolUse",
-        json!({"tool_name": "Bash", "tool_use_id": "t1", "tool_input": {"command": "vim a.txt"}}),
-    );
-    let ran = sandbox
-        .case("schema-guard", format!("{line}\n"))
+    let ran = claude_bash_call(&sandbox, "gone-reader", "vim a.txt")
         .stdout_closed()
         .run();
     assert_eq!(ran.code(), Some(0), "stderr: {}", ran.stderr());

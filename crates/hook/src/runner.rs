@@ -20,7 +20,8 @@ pub struct Io<'a> {
 /// A hook is a process per tool call, and Rust's own `main` costs each one about a tenth of a
 /// minimal Rust process (which runs in 0.88 of the time without it): it reads
 /// `/proc/self/maps` (parsed with `sscanf`) to place the main thread's stack guard and
-/// installs an alternate signal stack, for a stack-overflow message no hook needs. What it does that a hook does need is in [`process_main`].
+/// installs an alternate signal stack, for a stack-overflow message no hook needs. What it
+/// does that a hook does need is in [`process_main`].
 #[macro_export]
 macro_rules! main {
     ($body:expr) => {
@@ -47,7 +48,7 @@ pub fn process_main(body: impl FnOnce()) -> std::ffi::c_int {
     0
 }
 
-/// The whole life of a hook process: see the crate docs.
+/// The whole life of a hook process, inside [`process_main`]: see the crate docs.
 pub fn run(hook: Hook) {
     // A panic's default report is several lines and a backtrace hint; one line is the rule.
     let name = hook.name;
@@ -70,14 +71,12 @@ pub fn run(hook: Hook) {
         stderr: Box::new(std::io::stderr().lock()),
         env: Box::new(|key| std::env::var(key).ok()),
     };
-    // The panic hook has already said what happened; there is nothing more to do.
-    let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-        let done = run_with(hook, std::env::args().skip(1), io);
-        // Everything is committed and written: the process is about to exit, and the kernel
-        // releases the database's locks and files as it would for a process killed now, which
-        // SQLite is built to survive. Closing it instead costs each hook its share of freeing.
-        std::mem::forget(done);
-    }));
+    // A panic unwinds to `process_main`, after the hook above has said what happened.
+    let done = run_with(hook, std::env::args().skip(1), io);
+    // Everything is committed and written: the process is about to exit, and the kernel
+    // releases the database's locks and files as it would for a process killed now, which
+    // SQLite is built to survive. Closing it instead costs each hook its share of freeing.
+    std::mem::forget(done);
 }
 
 /// Runs the hook against the given streams. Writes at most one JSON document to stdout, and

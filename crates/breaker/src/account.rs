@@ -3,7 +3,7 @@
 
 use selfheal_config::Config;
 use selfheal_model::{Budget, BudgetLimits, BudgetUsage, Class};
-use selfheal_state::EventRow;
+use selfheal_state::FailureRow;
 
 use crate::goal::{Criteria, Goal};
 
@@ -105,7 +105,7 @@ fn duration(secs: u64) -> String {
 }
 
 /// What a failure's call was, for a person: `` `curl` ``, `` `src/lib.rs` ``, `` `mcp__x__y` ``.
-pub fn what(row: &EventRow, root: Option<&str>) -> String {
+pub fn what(row: &FailureRow, root: Option<&str>) -> String {
     let intent = row.intent.as_deref().unwrap_or("");
     let shown = if let Some(file) = intent.strip_prefix("file:") {
         match root.and_then(|r| file.strip_prefix(r)) {
@@ -135,7 +135,7 @@ fn next_step(class: Option<Class>) -> &'static str {
     }
 }
 
-fn failure_line(f: &EventRow, root: Option<&str>) -> String {
+fn failure_line(f: &FailureRow, root: Option<&str>) -> String {
     let class: Option<Class> = f.class.as_deref().and_then(|c| c.parse().ok());
     let evidence = f
         .evidence

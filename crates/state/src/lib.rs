@@ -16,8 +16,8 @@ pub use path::default_db_path;
 /// The schema version this build writes (`selfheal doctor` checks a database is at it).
 pub use schema::VERSION as SCHEMA_VERSION;
 pub use store::{
-    CallRow, EscalationRow, EventFilter, EventRow, FileSeen, NewEscalation, NewEvent, PageStats,
-    Pruned, SessionKey, SessionRow, StopRow, Store, TallyRow, TimelineRow, TranscriptRow, Tx,
-    Unresolved, BUSY_PROGRESS_TIMEOUT, BUSY_TIMEOUT,
+    CallRow, EscalationRow, EventFilter, EventRow, FailureRow, FileSeen, NewEscalation, NewEvent,
+    PageStats, Pruned, SessionKey, SessionRow, StopRow, Store, TallyRow, TimelineRow,
+    TranscriptRow, Tx, Unresolved, BUSY_PROGRESS_TIMEOUT, BUSY_TIMEOUT,
 };
 pub use time::{format_rfc3339, now_ms};

@@ -1035,7 +1035,7 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
 }
 
 mod breaker;
-pub use breaker::{StopRow, TranscriptRow, Unresolved};
+pub use breaker::{FailureRow, StopRow, TranscriptRow, Unresolved};
 mod report;
 pub use report::{EscalationRow, EventFilter, PageStats, Pruned, TallyRow, TimelineRow};
 

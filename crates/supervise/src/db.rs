@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use selfheal_state::{EventRow, NewEscalation, SessionKey, Store};
+use selfheal_state::{EventRow, FailureRow, NewEscalation, SessionKey, Store};
 
 use crate::attempt::{DbFacts, Failure};
 
@@ -31,7 +31,7 @@ pub fn facts(db: &Path, client: &str, session: &str) -> Result<DbFacts, String> 
         .map_err(|e| e.to_string())
 }
 
-fn failure(row: &EventRow) -> Failure {
+fn failure(row: &FailureRow) -> Failure {
     Failure {
         class: row.class.clone().unwrap_or_else(|| "?".into()),
         what: what(row),
@@ -44,7 +44,7 @@ fn failure(row: &EventRow) -> Failure {
 }
 
 /// The file, program or tool a call was about (its recorded intent).
-fn what(row: &EventRow) -> String {
+fn what(row: &FailureRow) -> String {
     let intent = row.intent.as_deref().unwrap_or("");
     ["file:", "run:", "tool:"]
         .iter()

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{event_row, EventRow, SessionKey, Tx, EVENT_COLUMNS};
+use super::{SessionKey, Tx};
 use crate::StateError;
 
 /// How far one transcript file was read, and what was counted in it.
@@ -40,15 +40,29 @@ pub struct StopRow {
     pub resolved_below: Option<i64>,
 }
 
+/// What an account of an unresolved failure shows of its event: what the call was and how it
+/// failed, not the rest of the row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FailureRow {
+    pub id: i64,
+    pub ts: i64,
+    pub tool_name: Option<String>,
+    pub tool_use_id: Option<String>,
+    pub fingerprint: Option<String>,
+    pub intent: Option<String>,
+    pub class: Option<String>,
+    pub evidence: Option<String>,
+    pub excerpt: Option<String>,
+}
+
 /// What one search for unresolved failures found.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Unresolved {
     /// The failures' events, newest first, at most the limit asked for.
     pub ids: Vec<i64>,
-    /// Whole rows of what is shown of them: the newest failure per intent (per fingerprint for
-    /// a call without one; a call with neither stands alone), newest first, at most the number
-    /// asked for.
-    pub shown: Vec<EventRow>,
+    /// What is shown of them: the newest failure per intent (per fingerprint for a call without
+    /// one; a call with neither stands alone), newest first, at most the number asked for.
+    pub shown: Vec<FailureRow>,
     /// Where the next search may start: no failure before this event is unresolved. `None`
     /// when the search stopped at its limit, before the events it started from.
     pub resume_from: Option<i64>,
@@ -317,10 +331,10 @@ impl Tx<'_> {
         key: &SessionKey,
         agent: Option<&str>,
         limit: u32,
-    ) -> Result<Vec<EventRow>, StateError> {
+    ) -> Result<Vec<FailureRow>, StateError> {
         let search = self.search_unresolved(key, agent, limit, 0)?;
         let ids: Vec<i64> = search.found.iter().map(|f| f.id).collect();
-        self.whole_events(&ids)
+        self.failure_rows(&ids)
     }
 
     /// [`Tx::unresolved_failures`] among the events from `from` on, for a caller that knows no
@@ -351,7 +365,7 @@ impl Tx<'_> {
             chosen.push(f.id);
         }
         Ok(Unresolved {
-            shown: self.whole_events(&chosen)?,
+            shown: self.failure_rows(&chosen)?,
             ids: search.found.iter().map(|f| f.id).collect(),
             resume_from: search.resume_from,
         })
@@ -396,32 +410,27 @@ impl Tx<'_> {
                 };
                 let id: i64 = r.get(0)?;
                 newest.get_or_insert(id);
-                let call: Option<String> = r.get(1)?;
-                let fingerprint: Option<String> = r.get(3)?;
-                let intent: Option<String> = r.get(4)?;
-                let class: Option<String> = r.get(5)?;
+                // Borrowed from the row: most rows are read and passed over.
+                let text = |i| r.get_ref(i).and_then(|v| Ok(v.as_str_or_null()?));
+                let call = text(1)?;
+                let fingerprint = text(3)?;
+                let intent = text(4)?;
+                let class = text(5)?;
                 let verdict = Verdict::of(
-                    class.as_deref(),
-                    r.get_ref(6)?.as_str_or_null()?,
+                    class,
+                    text(6)?,
                     r.get_ref(7)?.as_str()?,
                     r.get_ref(8)?.as_str()?,
                     r.get(9)?,
                 );
                 match verdict {
                     Some(Verdict::Failed) => {
-                        let agent_id: Option<String> = r.get(2)?;
-                        let mine = agent.is_none_or(|a| agent_id.as_deref() == Some(a));
-                        if mine
-                            && !later.resolves(
-                                call.as_deref(),
-                                fingerprint.as_deref(),
-                                intent.as_deref(),
-                                class.as_deref() == Some("F4"),
-                            )
-                        {
+                        let agent_id = text(2)?;
+                        let mine = agent.is_none_or(|a| agent_id == Some(a));
+                        if mine && !later.resolves(call, fingerprint, intent, class == Some("F4")) {
                             unresolved.push(OpenFailure {
                                 id,
-                                what: intent.or(fingerprint),
+                                what: intent.or(fingerprint).map(str::to_owned),
                             });
                         }
                     }
@@ -445,18 +454,33 @@ impl Tx<'_> {
         pass().map_err(|e| self.err(e))
     }
 
-    /// Whole rows of these events, in this order.
-    fn whole_events(&self, ids: &[i64]) -> Result<Vec<EventRow>, StateError> {
-        // Whole rows only for what is reported: a few, often none.
+    /// These events as failures are shown, in this order.
+    fn failure_rows(&self, ids: &[i64]) -> Result<Vec<FailureRow>, StateError> {
+        // Only for what is reported: a few, often none.
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let fetch = || -> rusqlite::Result<Vec<EventRow>> {
-            let mut row = self
-                .tx
-                .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"))?;
+        let fetch = || -> rusqlite::Result<Vec<FailureRow>> {
+            let mut row = self.tx.prepare_cached(
+                "SELECT ts, tool_name, tool_use_id, fingerprint, intent, class, evidence, excerpt
+                 FROM events WHERE id = ?1",
+            )?;
             ids.iter()
-                .map(|id| row.query_row([id], event_row))
+                .map(|&id| {
+                    row.query_row([id], |r| {
+                        Ok(FailureRow {
+                            id,
+                            ts: r.get(0)?,
+                            tool_name: r.get(1)?,
+                            tool_use_id: r.get(2)?,
+                            fingerprint: r.get(3)?,
+                            intent: r.get(4)?,
+                            class: r.get(5)?,
+                            evidence: r.get(6)?,
+                            excerpt: r.get(7)?,
+                        })
+                    })
+                })
                 .collect()
         };
         fetch().map_err(|e| self.err(e))
@@ -548,16 +572,22 @@ struct LaterWorked {
 }
 
 impl LaterWorked {
-    fn add(&mut self, call: Option<String>, fingerprint: Option<String>, intent: Option<String>) {
+    fn add(&mut self, call: Option<&str>, fingerprint: Option<&str>, intent: Option<&str>) {
         for (map, key) in [
             (&mut self.by_fingerprint, fingerprint),
             (&mut self.by_intent, intent),
         ] {
-            if let Some(key) = key {
-                Calls::add(map.entry(key).or_insert(Calls::None), call.as_deref());
+            let Some(key) = key else { continue };
+            match map.get_mut(key) {
+                Some(calls) => calls.add(call),
+                None => {
+                    let mut calls = Calls::None;
+                    calls.add(call);
+                    map.insert(key.to_owned(), calls);
+                }
             }
         }
-        Calls::add(self.any.get_or_insert(Calls::None), call.as_deref());
+        Calls::add(self.any.get_or_insert(Calls::None), call);
     }
 
     /// Whether a later call other than `call` worked with the same fingerprint or intent

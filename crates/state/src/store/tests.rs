@@ -882,7 +882,7 @@ fn unresolved_failures_agree_with_their_definition_as_a_query() {
 /// `SHOWN`; rows with neither each count.
 const SHOWN: usize = 3;
 
-fn newest_per_intent(failures: &[EventRow]) -> Vec<EventRow> {
+fn newest_per_intent(failures: &[FailureRow]) -> Vec<FailureRow> {
     let mut seen = Vec::new();
     let mut shown = Vec::new();
     for f in failures {

@@ -490,9 +490,40 @@ fn a_spent_replan_budget_escalates_with_the_record_on_stdin() {
             .unwrap()
             .contains("test_answer FAILED"));
         assert_eq!(record["unresolved_failures"][0]["class"], "F1");
+        assert_eq!(record["unresolved_failure_count"], 1);
+        assert_eq!(record["unresolved_failure_count_exact"], true);
         assert_eq!(record["project_root"], p.root.display().to_string());
         assert_eq!(p.status()["escalations"], 1);
     }
+}
+
+/// The Stop reads a failing session's failures up to a limit (20), newest first: past it the
+/// account and the record say "at least", not a count that looks exact.
+#[test]
+fn failures_past_the_search_limit_are_counted_as_at_least() {
+    let sink = Sandbox::new();
+    let record = sink.dir.join("record.json");
+    let config = format!(
+        "[budget]\nreplans = 0\n[escalate]\ncommand = [\"sh\", \"-c\", \"cat > '{}'\"]\n",
+        record.display()
+    );
+    let p = Project::new("claude", &config);
+    for i in 0..21 {
+        p.shell(
+            &format!("c{i}"),
+            "curl -sS http://127.0.0.1:9/",
+            "curl: (7) Failed to connect to 127.0.0.1 port 9: Connection refused",
+            7,
+        );
+    }
+    let message = allowed_with_account(&p.stop(false), "claude");
+    assert!(
+        message.contains("At least 20 unresolved failure(s): F1 Bash `curl`"),
+        "{message}"
+    );
+    let record = wait_for_json(&record);
+    assert_eq!(record["unresolved_failure_count"], 20);
+    assert_eq!(record["unresolved_failure_count_exact"], false);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use selfheal_config::Config;
 use selfheal_model::{Budget, BudgetLimits, BudgetUsage, Class};
-use selfheal_state::FailureRow;
+use selfheal_state::{FailureRow, Unresolved};
 
 use crate::goal::{Criteria, Goal};
 
@@ -120,6 +120,16 @@ pub fn what(row: &FailureRow, root: Option<&str>) -> String {
         row.tool_name.clone().unwrap_or_else(|| "a call".into())
     };
     format!("{} `{shown}`", row.tool_name.as_deref().unwrap_or("call"))
+}
+
+/// "3 unresolved failure(s)"; "at least 20 …" when the search stopped at its limit.
+pub fn failure_count(failures: &Unresolved) -> String {
+    let n = failures.ids.len();
+    if failures.capped() {
+        format!("at least {n} unresolved failure(s)")
+    } else {
+        format!("{n} unresolved failure(s)")
+    }
 }
 
 fn next_step(class: Option<Class>) -> &'static str {
@@ -324,8 +334,8 @@ impl Account<'_> {
                 })
                 .collect();
             parts.push(format!(
-                "{} unresolved failure(s): {}",
-                self.goal.failures.ids.len(),
+                "{}: {}",
+                failure_count(self.goal.failures),
                 list.join(", ")
             ));
         }

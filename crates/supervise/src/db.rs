@@ -7,7 +7,7 @@ use selfheal_state::{EventRow, FailureRow, NewEscalation, SessionKey, Store};
 
 use crate::attempt::{DbFacts, Failure};
 
-/// Unresolved failures looked at, at most (as budget-check).
+/// Unresolved failures looked at, at most: a report after the job, not on a hook's hot path.
 const FAILURES: u32 = 50;
 /// Recent events read for the "last errors and actions".
 const RECENT: u32 = 200;

@@ -68,6 +68,13 @@ pub struct Unresolved {
     pub resume_from: Option<i64>,
 }
 
+impl Unresolved {
+    /// Whether the search stopped at its limit, so that there may be more failures than `ids`.
+    pub fn capped(&self) -> bool {
+        self.resume_from.is_none() && !self.ids.is_empty()
+    }
+}
+
 /// One search's unresolved failures, newest first, and where the next search may start.
 struct Search {
     found: Vec<OpenFailure>,

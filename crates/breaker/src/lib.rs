@@ -25,7 +25,7 @@ mod tokens;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use selfheal_hook::{record_event, Context, Hook, HookError};
+use selfheal_hook::{record_event, record_event_of_touched, Context, Hook, HookError};
 use selfheal_model::{Action, Budget, BudgetLimits, BudgetUsage};
 use selfheal_protocol::{Dialect, HookEvent, HookInput, Response, Verdict};
 use selfheal_state::{
@@ -263,7 +263,7 @@ fn settle(tx: &Tx<'_>, ctx: &Context, found: &Found<'_>) -> Result<Decision, Sta
         failures: &failures,
     };
     if goal.met() {
-        record_event(tx, ctx, &selfheal_hook::Verdict::NONE, &[])?;
+        record_event_of_touched(tx, ctx, &selfheal_hook::Verdict::NONE, &[])?;
         return Ok(Decision::Allow);
     }
 
@@ -316,7 +316,7 @@ fn settle(tx: &Tx<'_>, ctx: &Context, found: &Found<'_>) -> Result<Decision, Sta
             action: Some(Action::Replan),
             evidence: Some(&evidence),
         };
-        let ids = record_event(tx, ctx, &verdict, &[])?;
+        let ids = record_event_of_touched(tx, ctx, &verdict, &[])?;
         tx.record_refusal(key, scope, &fingerprint, ids[0])?;
         return Ok(Decision::Refuse(text));
     };
@@ -347,7 +347,7 @@ fn settle(tx: &Tx<'_>, ctx: &Context, found: &Found<'_>) -> Result<Decision, Sta
         action: Some(Action::Escalate),
         evidence: Some(&text),
     };
-    record_event(tx, ctx, &verdict, &[])?;
+    record_event_of_touched(tx, ctx, &verdict, &[])?;
     Ok(Decision::Escalate(Escalation {
         reason,
         code,

@@ -19,5 +19,5 @@ pub use args::{parse_args, Args, ArgsOutcome};
 pub use context::{Context, Env, HookError};
 pub use hooks::{names, Hook};
 pub use intent::{intent, shell_intent};
-pub use record::{call_event, record_event, session_key, touch, Verdict};
+pub use record::{call_event, record_event, record_event_of_touched, session_key, touch, Verdict};
 pub use runner::{process_main, run, run_with, Io};

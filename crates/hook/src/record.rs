@@ -84,8 +84,19 @@ pub fn record_event(
     verdict: &Verdict<'_>,
     calls: &[ToolCall<'_>],
 ) -> Result<Vec<i64>, StateError> {
-    let key = ctx.session_key();
     touch(tx, ctx)?;
+    record_event_of_touched(tx, ctx, verdict, calls)
+}
+
+/// [`record_event`] for a caller that touched the session earlier in this transaction: the
+/// upsert again would cost a statement and change nothing.
+pub fn record_event_of_touched(
+    tx: &Tx<'_>,
+    ctx: &Context,
+    verdict: &Verdict<'_>,
+    calls: &[ToolCall<'_>],
+) -> Result<Vec<i64>, StateError> {
+    let key = ctx.session_key();
     if calls.is_empty() {
         return Ok(vec![tx.insert_event(&key, &base_event(ctx, verdict))?]);
     }

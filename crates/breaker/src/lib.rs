@@ -125,12 +125,20 @@ fn stop(ctx: &mut Context) -> Result<Response, HookError> {
     // write below meets the same problem or succeeds.
     let known = ctx
         .read(|tx, _| {
+            let transcripts = tx.transcripts(&key)?;
+            // Only the criteria need to know where the session is.
+            if !checks_criteria {
+                return Ok(Known {
+                    transcripts,
+                    ..Known::default()
+                });
+            }
             let still_passing = match tx.stop_state(&key, "")?.passed_upto {
-                Some(upto) if checks_criteria => tx.changes_since(&key, upto)? == 0,
-                _ => false,
+                Some(upto) => tx.changes_since(&key, upto)? == 0,
+                None => false,
             };
             Ok(Known {
-                transcripts: tx.transcripts(&key)?,
+                transcripts,
                 last_event: tx.last_event_id(&key)?,
                 still_passing,
             })

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 
 use super::{SessionKey, Tx};
 use crate::StateError;
@@ -193,24 +193,9 @@ impl Tx<'_> {
     /// The stop state of one agent (`""` = the main agent); all zero when it has none yet.
     pub fn stop_state(&self, key: &SessionKey, agent: &str) -> Result<StopRow, StateError> {
         Ok(self
-            .tx
-            .query_row(
-                "SELECT refusals, fingerprint, refusal_event, passed_upto, resolved_below FROM stops
-                 WHERE client = ?1 AND session_id = ?2 AND agent = ?3",
-                params![key.client, key.session_id, agent],
-                |r| {
-                    Ok(StopRow {
-                        agent: agent.to_owned(),
-                        refusals: r.get::<_, i64>(0)?.max(0) as u64,
-                        fingerprint: r.get(1)?,
-                        refusal_event: r.get(2)?,
-                        passed_upto: r.get(3)?,
-                        resolved_below: r.get(4)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(|e| self.err(e))?
+            .stop_rows(key)?
+            .into_iter()
+            .find(|r| r.agent == agent)
             .unwrap_or_else(|| StopRow {
                 agent: agent.to_owned(),
                 ..StopRow::default()
@@ -219,14 +204,27 @@ impl Tx<'_> {
 
     /// Stops refused in the whole session, every agent together.
     pub fn stop_refusals(&self, key: &SessionKey) -> Result<u64, StateError> {
-        self.tx
-            .query_row(
-                "SELECT coalesce(sum(refusals), 0) FROM stops WHERE client = ?1 AND session_id = ?2",
-                params![key.client, key.session_id],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n.max(0) as u64)
-            .map_err(|e| self.err(e))
+        Ok(self.stop_rows(key)?.iter().map(|r| r.refusals).sum())
+    }
+
+    /// Every agent's stop state in the session: a few rows, from one statement that a Stop
+    /// prepares once for all its questions about them.
+    fn stop_rows(&self, key: &SessionKey) -> Result<Vec<StopRow>, StateError> {
+        self.collect(
+            "SELECT agent, refusals, fingerprint, refusal_event, passed_upto, resolved_below
+             FROM stops WHERE client = ?1 AND session_id = ?2",
+            params![key.client, key.session_id],
+            |r| {
+                Ok(StopRow {
+                    agent: r.get(0)?,
+                    refusals: r.get::<_, i64>(1)?.max(0) as u64,
+                    fingerprint: r.get(2)?,
+                    refusal_event: r.get(3)?,
+                    passed_upto: r.get(4)?,
+                    resolved_below: r.get(5)?,
+                })
+            },
+        )
     }
 
     /// Counts a refused stop of `agent`, with the goal check's state and the event recorded

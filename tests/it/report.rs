@@ -104,8 +104,6 @@ fn pin_clock(sandbox: &Sandbox) {
             "UPDATE events SET ts = {base} + id * 1500;
              UPDATE sessions SET
                 started_at = (SELECT min(ts) FROM events e
-                    WHERE e.client = sessions.client AND e.session_id = sessions.session_id),
-                last_seen = (SELECT max(ts) FROM events e
                     WHERE e.client = sessions.client AND e.session_id = sessions.session_id);
              UPDATE escalations SET ts = (SELECT max(ts) FROM events e
                 WHERE e.client = escalations.client AND e.session_id = escalations.session_id);"
@@ -118,7 +116,7 @@ fn age(sandbox: &Sandbox, session: &str, days: i64) {
     let ms = days * 86_400_000;
     let db = db(sandbox);
     for sql in [
-        "UPDATE sessions SET started_at = started_at - ?1, last_seen = last_seen - ?1 WHERE session_id = ?2",
+        "UPDATE sessions SET started_at = started_at - ?1 WHERE session_id = ?2",
         "UPDATE events SET ts = ts - ?1 WHERE session_id = ?2",
         "UPDATE escalations SET ts = ts - ?1 WHERE session_id = ?2",
     ] {

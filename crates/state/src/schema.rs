@@ -1,7 +1,7 @@
 //! The schema, versioned by `PRAGMA user_version`: DDL runs only when the version differs.
 
 /// Each entry brings the schema from its index to the next version.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -158,4 +158,12 @@ ALTER TABLE stops ADD COLUMN resolved_below INTEGER;
 /// of a database it made for one case.
 const V8: &str = "
 DROP INDEX IF EXISTS events_tool_use;
+";
+
+/// Version 8 → 9: when a session was last seen is the time of its newest event, read through
+/// `events_session` when a report or the prune asks (`store::SESSION_COLUMNS`). Kept in
+/// `sessions`, it rewrote the session's row at every hook: one more page in every commit
+/// (a WAL frame each later opener reads back), for a value only reports read.
+const V9: &str = "
+ALTER TABLE sessions DROP COLUMN last_seen;
 ";

@@ -523,21 +523,24 @@ impl Tx<'_> {
         project_root: Option<&str>,
         retention_days: u64,
     ) -> Result<(), StateError> {
-        // One statement. A session that starts now was created now (or in this same
-        // millisecond, when pruning is merely checked once more: it runs once a day).
-        let started_at: i64 = self
+        // One statement, and no write for a session that exists: a row comes back only when
+        // it was created now, or when it learns its project root. A session that starts now
+        // was created now (or in this same millisecond, when pruning is merely checked once
+        // more: it runs once a day).
+        let started_at: Option<i64> = self
             .tx
             .query_row(
-                "INSERT INTO sessions (client, session_id, started_at, last_seen, project_root)
-                 VALUES (?1, ?2, ?3, ?3, ?4)
-                 ON CONFLICT DO UPDATE SET last_seen = excluded.last_seen,
-                    project_root = coalesce(project_root, excluded.project_root)
+                "INSERT INTO sessions (client, session_id, started_at, project_root)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO UPDATE SET project_root = excluded.project_root
+                    WHERE project_root IS NULL AND excluded.project_root IS NOT NULL
                  RETURNING started_at",
                 params![key.client, key.session_id, self.now, project_root],
                 |r| r.get(0),
             )
+            .optional()
             .map_err(|e| self.err(e))?;
-        if started_at == self.now {
+        if started_at == Some(self.now) {
             self.prune_if_due(retention_days)?;
         }
         Ok(())
@@ -546,8 +549,10 @@ impl Tx<'_> {
     pub fn session(&self, key: &SessionKey) -> Result<Option<SessionRow>, StateError> {
         self.tx
             .query_row(
-                "SELECT client, session_id, started_at, last_seen, project_root FROM sessions
-                 WHERE client = ?1 AND session_id = ?2",
+                &format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions s
+                     WHERE s.client = ?1 AND s.session_id = ?2"
+                ),
                 params![key.client, key.session_id],
                 session_row,
             )
@@ -558,8 +563,10 @@ impl Tx<'_> {
     /// Every session with this id (normally one; the same id under two clients is possible).
     pub fn sessions_with_id(&self, session_id: &str) -> Result<Vec<SessionRow>, StateError> {
         self.collect(
-            "SELECT client, session_id, started_at, last_seen, project_root FROM sessions
-             WHERE session_id = ?1 ORDER BY client",
+            &format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions s
+                 WHERE s.session_id = ?1 ORDER BY s.client"
+            ),
             params![session_id],
             session_row,
         )
@@ -572,8 +579,10 @@ impl Tx<'_> {
         limit: u32,
     ) -> Result<Vec<SessionRow>, StateError> {
         self.collect(
-            "SELECT client, session_id, started_at, last_seen, project_root FROM sessions
-             WHERE last_seen >= ?1 ORDER BY last_seen DESC LIMIT ?2",
+            &format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions s
+                 WHERE last_seen >= ?1 ORDER BY last_seen DESC LIMIT ?2"
+            ),
             params![since_ms, limit],
             session_row,
         )
@@ -995,6 +1004,13 @@ impl Tx<'_> {
         Ok(rows)
     }
 }
+
+/// A session's row as [`session_row`] reads it, from `sessions s`: when it was last seen is its
+/// newest event's time (its start, before it has one), one step down `events_session`.
+const SESSION_COLUMNS: &str = "s.client, s.session_id, s.started_at,
+    coalesce((SELECT e.ts FROM events e WHERE e.client = s.client AND e.session_id = s.session_id
+        ORDER BY e.id DESC LIMIT 1), s.started_at) AS last_seen,
+    s.project_root";
 
 fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
     Ok(SessionRow {

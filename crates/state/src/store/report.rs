@@ -5,7 +5,10 @@
 
 use rusqlite::params;
 
-use super::{event_row, session_row, EventRow, SessionKey, SessionRow, Store, Tx, EVENT_COLUMNS};
+use super::{
+    event_row, session_row, EventRow, SessionKey, SessionRow, Store, Tx, EVENT_COLUMNS,
+    SESSION_COLUMNS,
+};
 use crate::StateError;
 
 /// The tables that hold rows of a session, besides `sessions` itself.
@@ -90,8 +93,10 @@ impl Tx<'_> {
     /// that the order is stable).
     pub fn sessions_seen_since(&self, since_ms: i64) -> Result<Vec<SessionRow>, StateError> {
         self.collect(
-            "SELECT client, session_id, started_at, last_seen, project_root FROM sessions
-             WHERE last_seen >= ?1 ORDER BY last_seen DESC, client, session_id",
+            &format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions s
+                 WHERE last_seen >= ?1 ORDER BY last_seen DESC, s.client, s.session_id"
+            ),
             params![since_ms],
             session_row,
         )
@@ -100,8 +105,10 @@ impl Tx<'_> {
     /// Sessions last seen before `cutoff_ms`, oldest first: what pruning at that cutoff removes.
     pub fn sessions_seen_before(&self, cutoff_ms: i64) -> Result<Vec<SessionRow>, StateError> {
         self.collect(
-            "SELECT client, session_id, started_at, last_seen, project_root FROM sessions
-             WHERE last_seen < ?1 ORDER BY last_seen, client, session_id",
+            &format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions s
+                 WHERE last_seen < ?1 ORDER BY last_seen, s.client, s.session_id"
+            ),
             params![cutoff_ms],
             session_row,
         )
@@ -232,8 +239,12 @@ impl Tx<'_> {
 
     /// Deletes every session last seen before `cutoff_ms`, with all its rows.
     pub fn prune_before(&self, cutoff_ms: i64) -> Result<Pruned, StateError> {
-        let filter = "(client, session_id) IN
-            (SELECT client, session_id FROM sessions WHERE last_seen < ?1)";
+        // Events go first: a session pruned then has none, and is last seen at its start.
+        let old = format!(
+            "SELECT client, session_id FROM (SELECT {SESSION_COLUMNS} FROM sessions s)
+             WHERE last_seen < ?1"
+        );
+        let filter = format!("(client, session_id) IN ({old})");
         let mut removed = [0u64; SESSION_TABLES.len()];
         for (table, n) in SESSION_TABLES.iter().zip(removed.iter_mut()) {
             *n = self
@@ -247,7 +258,7 @@ impl Tx<'_> {
         let sessions = self
             .tx
             .execute(
-                "DELETE FROM sessions WHERE last_seen < ?1",
+                &format!("DELETE FROM sessions WHERE {filter}"),
                 params![cutoff_ms],
             )
             .map_err(|e| self.err(e))? as u64;
@@ -450,9 +461,10 @@ mod tests {
                 tx.insert_event(&old, &call(None, Class::Ok, "none"))?;
                 tx.record_file_seen(&old, "/p/a", None, None)?;
                 tx.tx
-                    .execute(
-                        "UPDATE sessions SET last_seen = last_seen - 3600000 WHERE session_id = 'old'",
-                        [],
+                    .execute_batch(
+                        "UPDATE sessions SET started_at = started_at - 3600000
+                            WHERE session_id = 'old';
+                         UPDATE events SET ts = ts - 3600000 WHERE session_id = 'old';",
                     )
                     .unwrap();
                 Ok(())

@@ -228,9 +228,9 @@ fn old_sessions_are_pruned_once_a_day() {
         .unwrap();
     store
         .conn
-        .execute(
-            "UPDATE sessions SET last_seen = last_seen - 31 * 86400000",
-            [],
+        .execute_batch(
+            "UPDATE sessions SET started_at = started_at - 31 * 86400000;
+             UPDATE events SET ts = ts - 31 * 86400000;",
         )
         .unwrap();
     // The first new session already pruned (nothing was old then) and set the next run a day
@@ -386,10 +386,11 @@ fn a_version_three_database_is_migrated_to_what_budget_check_keeps() {
             conn.execute_batch(m).unwrap();
         }
         conn.pragma_update(None, "user_version", 3).unwrap();
-        conn.execute(
-            "INSERT INTO events (client, session_id, ts, hook, hook_event_name, decision)
-             VALUES ('claude', 's1', 1, 'budget-check', 'Stop', 'none')",
-            [],
+        conn.execute_batch(
+            "INSERT INTO sessions (client, session_id, started_at, last_seen)
+             VALUES ('claude', 's1', 1, 7);
+             INSERT INTO events (client, session_id, ts, hook, hook_event_name, decision)
+             VALUES ('claude', 's1', 7, 'budget-check', 'Stop', 'none');",
         )
         .unwrap();
     }
@@ -416,9 +417,56 @@ fn a_version_three_database_is_migrated_to_what_budget_check_keeps() {
             assert_eq!(old[0].intent, None, "rows from before keep no intent");
             assert!(tx.transcripts(&key())?.is_empty());
             assert_eq!(tx.stop_state(&key(), "")?, StopRow::default());
+            let session = tx.session(&key())?.unwrap();
+            assert_eq!((session.started_at, session.last_seen), (1, 7));
             Ok(())
         })
         .unwrap();
+    // When a session was last seen is its newest event's time, not a column.
+    let columns: Vec<String> = store
+        .conn
+        .prepare("SELECT name FROM pragma_table_info('sessions')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!columns.contains(&"last_seen".to_owned()), "{columns:?}");
+}
+
+/// Every hook touches its session: for one that exists that must write nothing (a page in
+/// every commit), unless the session learns its project root.
+#[test]
+fn touching_a_known_session_writes_nothing_and_it_is_last_seen_at_its_newest_event() {
+    let tmp = TempDir::new("touch");
+    let mut store = Store::open(&tmp.0.join("state.db")).unwrap();
+    store
+        .write(|tx| tx.touch_session(&key(), None, 30))
+        .unwrap();
+    let unseen = store.read(|tx| tx.session(&key())).unwrap().unwrap();
+    assert_eq!(
+        unseen.last_seen, unseen.started_at,
+        "no event yet: its start"
+    );
+    store
+        .write(|tx| {
+            tx.touch_session(&key(), Some("/p"), 30)?;
+            tx.insert_event(&key(), &event("Stop")).map(drop)
+        })
+        .unwrap();
+    store
+        .conn
+        .execute("UPDATE events SET ts = ts + 5000", [])
+        .unwrap();
+    let before = store.conn.total_changes();
+    store
+        .write(|tx| tx.touch_session(&key(), Some("/elsewhere"), 30))
+        .unwrap();
+    assert_eq!(store.conn.total_changes(), before, "no row changed");
+    let seen = store.read(|tx| tx.session(&key())).unwrap().unwrap();
+    assert_eq!(seen.project_root.as_deref(), Some("/p"));
+    assert_eq!(seen.started_at, unseen.started_at);
+    assert!(seen.last_seen >= seen.started_at + 5000, "{seen:?}");
 }
 
 fn call<'a>(

@@ -396,20 +396,22 @@ fn a_version_three_database_is_migrated_to_what_budget_check_keeps() {
     }
     let mut store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), schema::VERSION);
-    let indexes: Vec<String> = store
-        .conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let names = |sql: &str| -> Vec<String> {
+        let mut stmt = store.conn.prepare(sql).unwrap();
+        let names = stmt.query_map([], |r| r.get(0)).unwrap();
+        names.collect::<Result<_, _>>().unwrap()
+    };
+    let indexes =
+        names("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'");
     // Denials are looked up through their own index; by call id alone, nothing is.
     assert!(indexes.contains(&"events_denied".to_owned()), "{indexes:?}");
     assert!(
         !indexes.contains(&"events_tool_use".to_owned()),
         "{indexes:?}"
     );
+    // When a session was last seen is its newest event's time, not a column.
+    let columns = names("SELECT name FROM pragma_table_info('sessions')");
+    assert!(!columns.contains(&"last_seen".to_owned()), "{columns:?}");
     store
         .write(|tx| {
             let old = tx.events(&key(), 10)?;
@@ -422,16 +424,6 @@ fn a_version_three_database_is_migrated_to_what_budget_check_keeps() {
             Ok(())
         })
         .unwrap();
-    // When a session was last seen is its newest event's time, not a column.
-    let columns: Vec<String> = store
-        .conn
-        .prepare("SELECT name FROM pragma_table_info('sessions')")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert!(!columns.contains(&"last_seen".to_owned()), "{columns:?}");
 }
 
 /// Every hook touches its session: for one that exists that must write nothing (a page in

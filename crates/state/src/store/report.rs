@@ -88,6 +88,16 @@ pub struct PageStats {
     pub free_pages: u64,
 }
 
+/// The sessions last seen before `?1`. Only one that started before it can be: each of those
+/// costs a step down `events_session` for its newest event, the others nothing, so that the
+/// daily prune inside a hook's transaction does not walk every session's events.
+fn seen_before() -> String {
+    format!(
+        "SELECT * FROM (SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.started_at < ?1)
+         WHERE last_seen < ?1"
+    )
+}
+
 impl Tx<'_> {
     /// Sessions last seen at or after `since_ms`, most recent first (ties by client and id, so
     /// that the order is stable).
@@ -105,10 +115,7 @@ impl Tx<'_> {
     /// Sessions last seen before `cutoff_ms`, oldest first: what pruning at that cutoff removes.
     pub fn sessions_seen_before(&self, cutoff_ms: i64) -> Result<Vec<SessionRow>, StateError> {
         self.collect(
-            &format!(
-                "SELECT {SESSION_COLUMNS} FROM sessions s
-                 WHERE last_seen < ?1 ORDER BY last_seen, s.client, s.session_id"
-            ),
+            &format!("{} ORDER BY last_seen, client, session_id", seen_before()),
             params![cutoff_ms],
             session_row,
         )
@@ -240,11 +247,10 @@ impl Tx<'_> {
     /// Deletes every session last seen before `cutoff_ms`, with all its rows.
     pub fn prune_before(&self, cutoff_ms: i64) -> Result<Pruned, StateError> {
         // Events go first: a session pruned then has none, and is last seen at its start.
-        let old = format!(
-            "SELECT client, session_id FROM (SELECT {SESSION_COLUMNS} FROM sessions s)
-             WHERE last_seen < ?1"
+        let filter = format!(
+            "(client, session_id) IN (SELECT client, session_id FROM ({}))",
+            seen_before()
         );
-        let filter = format!("(client, session_id) IN ({old})");
         let mut removed = [0u64; SESSION_TABLES.len()];
         for (table, n) in SESSION_TABLES.iter().zip(removed.iter_mut()) {
             *n = self
@@ -451,9 +457,11 @@ mod tests {
         let (dir, mut store) = temp_store("prune");
         let old = SessionKey::new("claude", "old");
         let new = SessionKey::new("claude", "new");
+        // Started as long ago as `old`, but seen since: its newest event keeps it.
+        let long = SessionKey::new("claude", "long");
         store
             .write(|tx| {
-                for key in [&old, &new] {
+                for key in [&old, &new, &long] {
                     tx.touch_session(key, None, 30)?;
                     tx.insert_event(key, &call(Some("t"), Class::F1, "context"))?;
                     tx.add_budget(key, selfheal_model::Budget::Retries, 1)?;
@@ -463,7 +471,7 @@ mod tests {
                 tx.tx
                     .execute_batch(
                         "UPDATE sessions SET started_at = started_at - 3600000
-                            WHERE session_id = 'old';
+                            WHERE session_id IN ('old', 'long');
                          UPDATE events SET ts = ts - 3600000 WHERE session_id = 'old';",
                     )
                     .unwrap();
@@ -487,8 +495,9 @@ mod tests {
             }
         );
         let left = store.read(|tx| tx.sessions_seen_since(0)).unwrap();
-        assert_eq!(left.len(), 1);
-        assert_eq!(left[0].session_id, "new");
+        let left: Vec<&str> = left.iter().map(|s| s.session_id.as_str()).collect();
+        assert_eq!(left.len(), 2);
+        assert!(left.contains(&"new") && left.contains(&"long"), "{left:?}");
         store.checkpoint().unwrap();
         store.vacuum().unwrap();
         assert_eq!(store.page_stats().unwrap().free_pages, 0);

@@ -93,7 +93,10 @@ pub struct Failure {
 /// What the state DB knows about a session.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DbFacts {
+    /// The newest unresolved failures, at most the number looked at.
     pub unresolved: Vec<Failure>,
+    /// There are more than `unresolved` holds.
+    pub unresolved_more: bool,
     /// The session's last errors and recovery actions, one line each, oldest first.
     pub recent: Vec<String>,
 }
@@ -264,6 +267,7 @@ mod tests {
                 evidence: "connection refused".into(),
             }],
             recent: vec![],
+            ..DbFacts::default()
         };
         assert!(!goal_met(&ok, &[], &facts));
         assert!(!goal_met(&run(Some(1), &[]), &[], &DbFacts::default()));

@@ -20,12 +20,18 @@ pub fn facts(db: &Path, client: &str, session: &str) -> Result<DbFacts, String> 
     let key = SessionKey::new(client, session);
     store
         .read(|tx| {
-            let unresolved = tx.unresolved_failures(&key, None, FAILURES)?;
+            // One more than are kept: whether there are more than the report lists.
+            let unresolved = tx.unresolved_failures(&key, None, FAILURES + 1)?;
             let events = tx.events(&key, RECENT)?;
             Ok((unresolved, events))
         })
         .map(|(unresolved, events)| DbFacts {
-            unresolved: unresolved.iter().map(failure).collect(),
+            unresolved_more: unresolved.len() > FAILURES as usize,
+            unresolved: unresolved
+                .iter()
+                .take(FAILURES as usize)
+                .map(failure)
+                .collect(),
             recent: recent(&events),
         })
         .map_err(|e| e.to_string())
@@ -112,4 +118,50 @@ pub fn insert_escalation(
             )
         })
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use selfheal_model::Class;
+    use selfheal_state::{NewEvent, StateError, Tx};
+
+    /// The report lists the newest `FAILURES` unresolved failures, and says when there are more.
+    #[test]
+    fn more_unresolved_failures_than_are_listed_are_said_to_be_more() {
+        let dir =
+            std::env::temp_dir().join(format!("selfheal-supervise-db-{}", std::process::id()));
+        let db = dir.join("state.db");
+        let key = SessionKey::new("claude", "s");
+        let fail = |tx: &Tx<'_>, i: u32| -> Result<(), StateError> {
+            let call = format!("c{i}");
+            let event = NewEvent {
+                hook: "failure-classifier",
+                hook_event_name: "PostToolUseFailure",
+                tool_name: Some("Bash"),
+                tool_use_id: Some(&call),
+                class: Some(Class::F1),
+                outcome: Some("failure"),
+                decision: "none",
+                intent: Some("run:curl".into()),
+                ..NewEvent::default()
+            };
+            tx.insert_event(&key, &event).map(drop)
+        };
+        let mut store = Store::open(&db).unwrap();
+        store
+            .write(|tx| {
+                tx.touch_session(&key, None, 30)?;
+                (0..FAILURES).try_for_each(|i| fail(tx, i))
+            })
+            .unwrap();
+        let all = facts(&db, "claude", "s").unwrap();
+        assert_eq!(all.unresolved.len(), FAILURES as usize);
+        assert!(!all.unresolved_more);
+        store.write(|tx| fail(tx, FAILURES)).unwrap();
+        let some = facts(&db, "claude", "s").unwrap();
+        assert_eq!(some.unresolved.len(), FAILURES as usize);
+        assert!(some.unresolved_more);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

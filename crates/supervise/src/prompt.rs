@@ -159,6 +159,7 @@ mod tests {
                 evidence: "jq: error: syntax error".into(),
             }],
             recent: vec!["Bash `jq .x` F2 → argument repair: jq: error".into()],
+            ..DbFacts::default()
         };
         let p = corrective(
             "Make the parser accept empty input.",

@@ -61,6 +61,7 @@ pub fn json(info: &RunInfo<'_>, s: &Supervised) -> Value {
                 "unresolved_failures": a.facts.unresolved.iter()
                     .map(|f| json!({"class": f.class, "what": f.what, "evidence": f.evidence}))
                     .collect::<Vec<_>>(),
+                "unresolved_failures_complete": !a.facts.unresolved_more,
                 "recent_events": a.facts.recent,
                 "actions": a.run.actions,
                 "last_action": a.run.actions.last(),
@@ -145,7 +146,12 @@ pub fn summary(info: &RunInfo<'_>, s: &Supervised) -> String {
         }
         if !a.facts.unresolved.is_empty() {
             line.push_str(&format!(
-                ", {} unresolved failure(s)",
+                ", {}{} unresolved failure(s)",
+                if a.facts.unresolved_more {
+                    "at least "
+                } else {
+                    ""
+                },
                 a.facts.unresolved.len()
             ));
         }

@@ -597,6 +597,7 @@ mod tests {
                 evidence: "Connection refused".into(),
             }],
             recent: vec![],
+            ..DbFacts::default()
         };
         let mut env = Fake {
             runs: [

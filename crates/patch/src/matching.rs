@@ -468,23 +468,48 @@ fn closest(seeker: &mut Seeker<'_>, pattern: &[&str], from: usize) -> Option<Str
     if from >= n {
         return None;
     }
-    // Each file line equal (trimmed) to pattern line `j` votes for a block starting `j` lines
-    // before it: linear in the matches, not in file × pattern.
+    // Each file line with the key (trimmed) of pattern line `j` votes for a block starting `j`
+    // lines before it: linear in the matches, not in file × pattern. On repetitive text the
+    // matches are file × pattern after all (a file of blank lines matches every blank pattern
+    // line everywhere), so the rarest lines vote first, and lines that would take the votes
+    // past a few passes over the file do not vote: a line found everywhere tells nothing of
+    // where the block is.
     let mut votes = vec![0u32; n];
     let index = seeker.index(Fuzz::Whitespace);
-    for (j, p) in pattern.iter().enumerate() {
-        for &(_, at) in candidates(index, Fuzz::Whitespace, p) {
-            if at >= from + j && lines[at].trim() == p.trim() {
+    let mut voters: Vec<(usize, &[(u64, usize)])> = pattern
+        .iter()
+        .enumerate()
+        .map(|(j, p)| (j, candidates(index, Fuzz::Whitespace, p)))
+        .collect();
+    voters.sort_by_key(|(_, c)| c.len());
+    let mut budget = 4 * n + 1024;
+    for (j, matches) in voters {
+        budget = match budget.checked_sub(matches.len()) {
+            Some(left) => left,
+            None => break,
+        };
+        step(matches.len());
+        for &(_, at) in matches {
+            if at >= from + j {
                 votes[at - j] += 1;
             }
         }
     }
     // Most votes; the first such block on a tie.
-    let (start, equal) =
+    let (start, votes) =
         votes.iter().enumerate().skip(from).fold(
             (0, 0),
             |best, (i, &v)| if v > best.1 { (i, v) } else { best },
         );
+    if votes == 0 {
+        return None;
+    }
+    // What is said is counted line by line (a key only picks candidates).
+    let equal = pattern
+        .iter()
+        .zip(&lines[start..])
+        .filter(|(p, l)| p.trim() == l.trim())
+        .count();
     if equal == 0 {
         return None;
     }
@@ -516,14 +541,14 @@ fn closest(seeker: &mut Seeker<'_>, pattern: &[&str], from: usize) -> Option<Str
 }
 
 /// `seek_sequence`, made fast on big files without changing its answer. Positions are tried one
-/// by one until that has cost about two passes over the file at a level; from then on that
-/// level goes through an index of the file's lines (their keys at that level, sorted), which
-/// yields the same first matching position.
+/// by one until that has cost about two passes over the file at a level (in lines compared);
+/// from then on that level goes through an index of the file's lines (their keys at that level,
+/// sorted), which yields the same first matching position.
 struct Seeker<'a> {
     lines: &'a [&'a str],
-    /// Positions a level may try one by one before its index is built.
+    /// Lines a level may compare position by position before its index is built.
     budget: usize,
-    /// Positions tried one by one so far, per fuzz level.
+    /// Lines compared position by position so far, per fuzz level.
     scanned: [usize; 4],
     /// Per fuzz level, once built: `(key, position)` of every file line, sorted.
     index: [Option<Vec<(u64, usize)>>; 4],
@@ -573,16 +598,27 @@ impl<'a> Seeker<'a> {
         let level = fuzz as usize;
         let mut next = from;
         if self.index[level].is_none() {
-            let budget = self.budget.saturating_sub(self.scanned[level]);
-            let linear_end = last.min(from.saturating_add(budget));
-            self.scanned[level] += linear_end - from + 1;
-            if let Some(i) = (from..=linear_end).find(|&i| at(i)) {
-                return Some(i);
+            // The budget is in lines compared, not positions tried: on repetitive text (a run
+            // of blank lines, a table of equal rows) each position may compare most of the
+            // pattern before it fails.
+            while next <= last && self.scanned[level] < self.budget {
+                let mut compared = 0;
+                let found = lines[next..next + pattern.len()]
+                    .iter()
+                    .zip(pattern)
+                    .all(|(l, p)| {
+                        compared += 1;
+                        equal(fuzz, l, p)
+                    });
+                self.scanned[level] += compared;
+                if found {
+                    return Some(next);
+                }
+                next += 1;
             }
-            if linear_end == last {
+            if next > last {
                 return None;
             }
-            next = linear_end + 1;
         }
         // The rest of the range through the index: anchor on the pattern line with the fewest
         // candidates (none at all means no match at this level).
@@ -623,8 +659,19 @@ fn candidates<'i>(index: &'i [(u64, usize)], fuzz: Fuzz, line: &str) -> &'i [(u6
     &index[start..end]
 }
 
+/// Counts a step of a search (a line compared, a vote cast), so that tests can bound the work
+/// of a search on text made to blow it up; nothing outside tests.
+#[cfg(test)]
+fn step(n: usize) {
+    tests::STEPS.with(|s| s.set(s.get() + n));
+}
+
+#[cfg(not(test))]
+fn step(_: usize) {}
+
 /// Whether two lines are equal at a fuzz level (`seek_sequence`'s four comparisons).
 fn equal(fuzz: Fuzz, a: &str, b: &str) -> bool {
+    step(1);
     match fuzz {
         Fuzz::Exact => a == b,
         Fuzz::TrailingWhitespace => a.trim_end() == b.trim_end(),
@@ -696,7 +743,44 @@ impl FxHasher {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+
     use super::*;
+
+    thread_local! {
+        pub(super) static STEPS: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Lines compared and votes cast by `f`.
+    fn steps_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        STEPS.with(|s| s.set(0));
+        let out = f();
+        (out, STEPS.with(Cell::get))
+    }
+
+    fn update(body: &str) -> Vec<Hunk> {
+        let text = format!("*** Begin Patch\n*** Update File: a\n@@\n{body}*** End Patch\n");
+        match crate::parse(&text).expect("parses").ops.remove(0) {
+            crate::FileOp::Update { hunks, .. } => hunks,
+            _ => unreachable!(),
+        }
+    }
+
+    /// On repetitive text every position matches most of a pattern before it fails, and every
+    /// line is a candidate for every pattern line: searching a stale hunk and hinting at its
+    /// closest block still take work in proportion to the file, not to file × hunk.
+    #[test]
+    fn a_stale_hunk_in_repetitive_text_costs_work_linear_in_the_file() {
+        let n = 10_000;
+        for (file, line) in [("\n".repeat(n), ""), ("x\n".repeat(n), "x")] {
+            let run = format!(" {line}\n").repeat(40);
+            let hunks = update(&format!("{run}-stale\n{run}"));
+            let (found, steps) = steps_of(|| locate(&file, &hunks));
+            let err = found.expect_err("the stale line is nowhere");
+            assert!(err.message.contains("closest block"), "{}", err.message);
+            assert!(steps < 40 * n, "{steps} steps for {n} lines of {line:?}");
+        }
+    }
 
     /// `seek_sequence` as Codex writes it: every level over the whole range, one by one.
     fn naive(lines: &[&str], pattern: &[&str], start: usize, eof: bool) -> Option<(usize, Fuzz)> {

@@ -33,7 +33,7 @@ impl Project {
         let sandbox = Sandbox::new();
         let root = sandbox.dir.join("project");
         std::fs::create_dir_all(root.join(".git")).unwrap();
-        std::fs::write(root.join(".selfheal.toml"), config).unwrap();
+        sandbox.trusted_config(&root, config);
         std::fs::write(root.join("check.sh"), CHECK_SH).unwrap();
         Project {
             sandbox,

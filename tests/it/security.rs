@@ -40,8 +40,15 @@ fn tree(dir: &Path) -> BTreeSet<PathBuf> {
     out
 }
 
-/// A project of one session: a git root with a `.selfheal.toml`.
+/// A project of one session: a git root with a `.selfheal.toml`, trusted (its commands run).
 fn project(sandbox: &Sandbox, config: &str) -> PathBuf {
+    let root = untrusted_project(sandbox, config);
+    sandbox.trusted_config(&root, config);
+    root
+}
+
+/// [`project`], its `.selfheal.toml` as a cloned repository brings it: not trusted.
+fn untrusted_project(sandbox: &Sandbox, config: &str) -> PathBuf {
     let root = sandbox.dir.join("project");
     fs::create_dir_all(root.join(".git")).unwrap();
     fs::write(root.join(".selfheal.toml"), config).unwrap();
@@ -672,7 +679,7 @@ fn hostile_session_ids_stay_in_the_database() {
 fn a_project_config_cannot_move_the_state_elsewhere() {
     let sandbox = Sandbox::new();
     let elsewhere = sandbox.dir.join("elsewhere");
-    let root = project(
+    let root = untrusted_project(
         &sandbox,
         &format!(
             "[state]\nretention_days = 30\npath = \"{0}/state.db\"\ndb = \"{0}/state.db\"\n",
@@ -826,4 +833,82 @@ fn run_help_says_which_options_use_a_shell() {
             .map_or(text.len(), |i| i + option.len());
         assert!(text[..end].contains("sh -c"), "{option}: {}", &text[..end]);
     }
+}
+
+/// A cloned repository's `.selfheal.toml` runs nothing until the user trusts it as it is: its
+/// `[verify] commands` and `[[patch.checks]]` are left out, with one stderr line saying how to
+/// allow them (the other keys apply). After `selfheal trust` they run; an edit of the file takes
+/// the trust back.
+#[test]
+fn an_untrusted_project_file_runs_none_of_its_commands() {
+    let sandbox = Sandbox::new();
+    let config = "[budget]\nreplans = 5\n\
+         [verify]\ncommands = [[\"sh\", \"-c\", \"touch ran-criteria; exit 1\"]]\ntimeout_secs = 30\n\
+         [[patch.checks]]\nglob = \"*.txt\"\ncommand = [\"sh\", \"-c\", \"touch ran-check\", \"sh\", \"{file}\"]\n";
+    let root = untrusted_project(&sandbox, config);
+    let write = |n: u32| {
+        let file = root.join("a.txt");
+        fs::write(&file, "x\n").unwrap();
+        let file = file.display().to_string();
+        let extra = json!({"tool_name": "Write", "tool_use_id": format!("w{n}"),
+            "tool_input": {"file_path": file, "content": "x\n"},
+            "tool_response": {"type": "create", "filePath": file, "content": "x\n",
+                "structuredPatch": [], "originalFile": null}});
+        claude(
+            &sandbox,
+            "patch-verifier",
+            "cmd",
+            &root,
+            "PostToolUse",
+            extra,
+        )
+    };
+    let said = |ran: &Ran| {
+        let line = ran.stderr();
+        assert!(
+            line.contains(".selfheal.toml") && line.contains("selfheal trust"),
+            "{line}"
+        );
+    };
+
+    let ran = write(1);
+    assert_eq!(ran.code(), Some(0));
+    assert_eq!(ran.stdout(), "");
+    said(&ran);
+    let ran = stop(&sandbox, &root, false);
+    assert_eq!(ran.code(), Some(0));
+    assert!(!ran.stdout().contains("block"), "{}", ran.stdout());
+    said(&ran);
+    for file in ["ran-criteria", "ran-check"] {
+        assert!(!root.join(file).exists(), "{file} ran untrusted");
+    }
+
+    let trusted = sandbox.selfheal(&["trust", &root.display().to_string()]);
+    let out = trusted.assert_success().stdout();
+    assert!(out.contains("trusted as it is now"), "{out}");
+    assert!(
+        out.contains("[verify] commands: sh -c touch ran-criteria; exit 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[[patch.checks]] *.txt: sh -c touch ran-check"),
+        "{out}"
+    );
+    write(2).assert_success();
+    assert!(root.join("ran-check").exists());
+    let ran = stop(&sandbox, &root, false);
+    assert_eq!(ran.stdout_json()["decision"], "block", "{}", ran.stdout());
+    assert!(root.join("ran-criteria").exists());
+
+    // Edited since: left out again.
+    fs::remove_file(root.join("ran-check")).unwrap();
+    fs::write(root.join(".selfheal.toml"), format!("{config}# edited\n")).unwrap();
+    let ran = write(3);
+    said(&ran);
+    assert!(!root.join("ran-check").exists());
+    let revoked = sandbox.selfheal(&["trust", "--revoke", &root.display().to_string()]);
+    assert!(revoked
+        .assert_success()
+        .stdout()
+        .contains("no longer trusted"));
 }

@@ -389,8 +389,8 @@ fn verified_edits_of_both_clients_are_silent_and_recorded() {
 fn a_failing_patch_check_is_reported_with_its_output() {
     for client in ["claude", "codex"] {
         let p = Project::new(client);
-        p.write(
-            ".selfheal.toml",
+        p.sandbox.trusted_config(
+            &p.dir,
             "[[patch.checks]]\nglob = \"*.rs\"\ncommand = [\"sh\", \"-c\", \"echo \\\"Diff in $1 at line 3\\\"; exit 1\", \"sh\", \"{file}\"]\ntimeout_secs = 5\n\
              [[patch.checks]]\nglob = \"*.md\"\ncommand = [\"true\", \"{file}\"]\n",
         );

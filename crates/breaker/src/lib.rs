@@ -118,6 +118,13 @@ fn stop(ctx: &mut Context) -> Result<Response, HookError> {
         None
     };
     let checks_criteria = !subagent && !ctx.config.verify_commands.is_empty();
+    if let Some(untrusted) = &ctx.config.untrusted {
+        let [verify, escalate, _] = selfheal_config::trust::COMMAND_KEYS;
+        if !subagent && (untrusted.left_out(verify) || untrusted.left_out(escalate)) {
+            let message = untrusted.message();
+            ctx.warn(message);
+        }
+    }
 
     // The write below needs the store in any case: one connection serves the read too.
     ctx.store()?;

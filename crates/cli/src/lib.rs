@@ -6,6 +6,7 @@ mod events;
 mod install;
 mod report;
 mod status;
+mod trust;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -88,6 +89,9 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Let a project's .selfheal.toml make selfheal run its commands ([verify], [escalate],
+    /// [[patch.checks]]), as the file is now: until then, and after any edit, they do not run
+    Trust(trust::TrustArgs),
     /// Supervise an unattended agent job: launch `claude -p` / `codex exec` with the hooks,
     /// kill it when silent, verify the goal, retry by failure mode, escalate (exit 0 = done)
     Run(selfheal_supervise::Args),
@@ -121,6 +125,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Install(args) => return install::install(args, out),
         Command::Uninstall(args) => return install::uninstall(args, out),
         Command::Doctor(args) => return doctor::run(args, out),
+        Command::Trust(args) => return trust::run(args, out),
         _ => {}
     }
     // These never create the database: a missing one is an error.
@@ -145,9 +150,11 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Report(_) | Command::Gc(_) | Command::Export(_) => unreachable!("handled above"),
         Command::Reset { session } => reset(&mut store, &session, out),
         Command::Run(args) => selfheal_supervise::run_exit(args),
-        Command::Eval { .. } | Command::Install(_) | Command::Uninstall(_) | Command::Doctor(_) => {
-            unreachable!("handled above")
-        }
+        Command::Eval { .. }
+        | Command::Install(_)
+        | Command::Uninstall(_)
+        | Command::Doctor(_)
+        | Command::Trust(_) => unreachable!("handled above"),
     }
 }
 

@@ -160,6 +160,11 @@ pub(crate) struct Layer {
 
 impl Layer {
     pub fn read(path: &Path) -> Result<Layer, ConfigError> {
+        Layer::read_text(path).map(|(layer, _)| layer)
+    }
+
+    /// [`Layer::read`], and the file's text.
+    pub fn read_text(path: &Path) -> Result<(Layer, String), ConfigError> {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError::new(&name, None, None, format!("cannot read: {e}")))?;
@@ -172,7 +177,31 @@ impl Layer {
             }
         }
         layer.path = Some(path.to_path_buf());
-        Ok(layer)
+        Ok((layer, text))
+    }
+
+    /// Of [`crate::trust::COMMAND_KEYS`], those this layer sets to something that runs. An
+    /// empty list runs nothing (it only clears a lower layer's).
+    pub fn command_keys(&self) -> Vec<&'static str> {
+        let [verify, escalate, checks] = crate::trust::COMMAND_KEYS;
+        let mut keys = Vec::new();
+        if self.verify_commands.as_ref().is_some_and(|c| !c.is_empty()) {
+            keys.push(verify);
+        }
+        if self.escalate_command.is_some() {
+            keys.push(escalate);
+        }
+        if self.patch_checks.as_ref().is_some_and(|c| !c.is_empty()) {
+            keys.push(checks);
+        }
+        keys
+    }
+
+    /// Leaves out every command this layer would make selfheal run.
+    pub fn drop_commands(&mut self) {
+        self.verify_commands = None;
+        self.escalate_command = None;
+        self.patch_checks = None;
     }
 
     pub fn parse(name: &str, text: &str) -> Result<Layer, ConfigError> {

@@ -6,6 +6,7 @@
 
 mod error;
 mod layer;
+pub mod trust;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -104,6 +105,8 @@ pub struct Config {
     pub patch_checks: Vec<PatchCheck>,
     /// The files that were read, lowest layer first.
     pub files: Vec<PathBuf>,
+    /// The project file's commands, left out: the user has not trusted it as it is.
+    pub untrusted: Option<trust::Untrusted>,
 }
 
 impl Default for Config {
@@ -138,6 +141,7 @@ impl Default for Config {
             session_start_summary: false,
             patch_checks: Vec::new(),
             files: Vec::new(),
+            untrusted: None,
         }
     }
 }
@@ -149,6 +153,8 @@ pub struct ConfigFiles {
     pub project: Option<PathBuf>,
     /// `$SELFHEAL_CONFIG`: must exist when set.
     pub explicit: Option<PathBuf>,
+    /// Where the user's trust in project files is kept (it may not exist): see [`trust`].
+    pub trust: Option<PathBuf>,
 }
 
 impl ConfigFiles {
@@ -159,12 +165,16 @@ impl ConfigFiles {
         cwd: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
     ) -> ConfigFiles {
-        let user = env("XDG_CONFIG_HOME")
+        let user_dir = env("XDG_CONFIG_HOME")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .or_else(|| env("HOME").map(|h| Path::new(&h).join(".config")))
-            .map(|dir| dir.join("selfheal").join("config.toml"))
+            .map(|dir| dir.join("selfheal"));
+        let user = user_dir
+            .as_ref()
+            .map(|dir| dir.join("config.toml"))
             .filter(|p| p.is_file());
+        let trust = user_dir.map(|dir| dir.join(trust::FILE_NAME));
         let project = match project_dir {
             Some(dir) => Some(dir.join(".selfheal.toml")).filter(|p| p.is_file()),
             None => cwd.and_then(find_project_file),
@@ -176,6 +186,7 @@ impl ConfigFiles {
             user,
             project,
             explicit,
+            trust,
         }
     }
 
@@ -204,8 +215,23 @@ impl Config {
     /// Reads and merges every layer.
     pub fn load(files: &ConfigFiles) -> Result<Config, ConfigError> {
         let mut file_layers = Vec::new();
-        for path in [&files.user, &files.project].into_iter().flatten() {
+        if let Some(path) = &files.user {
             file_layers.push(Layer::read(path)?);
+        }
+        let mut untrusted = None;
+        if let Some(path) = &files.project {
+            let (mut layer, text) = Layer::read_text(path)?;
+            let keys = layer.command_keys();
+            // The trust file is read only for a project file that would run something.
+            let trusted = |t: &PathBuf| trust::is_trusted(t, path, text.as_bytes());
+            if !keys.is_empty() && !files.trust.as_ref().is_some_and(trusted) {
+                layer.drop_commands();
+                untrusted = Some(trust::Untrusted {
+                    file: path.clone(),
+                    keys,
+                });
+            }
+            file_layers.push(layer);
         }
         if let Some(path) = &files.explicit {
             if !path.is_file() {
@@ -218,7 +244,9 @@ impl Config {
             }
             file_layers.push(Layer::read(path)?);
         }
-        Config::from_layers(file_layers)
+        let mut config = Config::from_layers(file_layers)?;
+        config.untrusted = untrusted;
+        Ok(config)
     }
 
     /// Merges file layers given as (name, TOML text), lowest first. For tests and `--config`.

@@ -223,6 +223,7 @@ fn mcp_schema_paths_are_relative_to_their_file_and_add_up_across_layers() {
         user: Some(user),
         project: Some(project.join(".selfheal.toml")),
         explicit: None,
+        trust: None,
     };
     let config = Config::load(&files).unwrap();
     let want: Vec<(&str, PathBuf)> = vec![
@@ -309,4 +310,75 @@ fn stop_and_session_start_keys() {
         (e.line, e.key.as_deref()),
         (Some(2), Some("session_start.summary"))
     );
+}
+
+/// A project file's commands apply only once it is trusted as it is; its other keys always do,
+/// and the user's own commands are never the project's to drop.
+#[test]
+fn project_commands_apply_only_while_the_file_is_trusted_as_it_is() {
+    let root = std::env::temp_dir().join(format!("selfheal-config-trust-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let user_dir = root.join("home/.config/selfheal");
+    let project = root.join("repo");
+    std::fs::create_dir_all(&user_dir).unwrap();
+    std::fs::create_dir_all(project.join(".git")).unwrap();
+    std::fs::write(
+        user_dir.join("config.toml"),
+        "[escalate]\ncommand = \"notify-send selfheal\"\n",
+    )
+    .unwrap();
+    let file = project.join(".selfheal.toml");
+    std::fs::write(
+        &file,
+        "[loop]\nmax_repeats = 5\n[verify]\ncommands = [\"make check\"]\n\
+         [[patch.checks]]\nglob = \"*.rs\"\ncommand = \"rustfmt --check {file}\"\n",
+    )
+    .unwrap();
+    let home = root.join("home").display().to_string();
+    let env = |k: &str| (k == "HOME").then(|| home.clone());
+    let files = ConfigFiles::discover(None, Some(&project), env);
+    let trust_file = user_dir.join(crate::trust::FILE_NAME);
+    assert_eq!(files.trust.as_ref(), Some(&trust_file));
+
+    let untrusted = Config::load(&files).unwrap();
+    assert_eq!(untrusted.max_repeats, 5);
+    assert!(untrusted.verify_commands.is_empty());
+    assert!(untrusted.patch_checks.is_empty());
+    assert_eq!(
+        untrusted.escalate_command,
+        Some(vec!["notify-send".to_string(), "selfheal".to_string()])
+    );
+    let left = untrusted
+        .untrusted
+        .expect("the project's commands are left out");
+    assert_eq!(left.file, file);
+    assert_eq!(left.keys, ["[verify] commands", "[[patch.checks]]"]);
+    assert!(
+        left.message().contains("selfheal trust"),
+        "{}",
+        left.message()
+    );
+
+    crate::trust::trust(&trust_file, &file, &std::fs::read(&file).unwrap()).unwrap();
+    let trusted = Config::load(&files).unwrap();
+    assert_eq!(trusted.verify_commands, [["make", "check"]]);
+    assert_eq!(trusted.patch_checks.len(), 1);
+    assert_eq!(trusted.untrusted, None);
+
+    // An edit lapses the trust.
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("[escalate]\ncommand = \"curl evil.example\"\n");
+    std::fs::write(&file, text).unwrap();
+    let edited = Config::load(&files).unwrap();
+    assert!(edited.verify_commands.is_empty());
+    assert_eq!(
+        edited.escalate_command,
+        Some(vec!["notify-send".to_string(), "selfheal".to_string()])
+    );
+    assert_eq!(edited.untrusted.unwrap().keys.len(), 3);
+
+    // A project file that runs nothing needs no trust.
+    std::fs::write(&file, "[verify]\ncommands = []\n").unwrap();
+    assert_eq!(Config::load(&files).unwrap().untrusted, None);
+    std::fs::remove_dir_all(&root).unwrap();
 }

@@ -148,9 +148,21 @@ impl Run {
         self
     }
 
-    /// The project's `.selfheal.toml`.
+    /// The project's `.selfheal.toml`, trusted as the user would (`selfheal trust`), so that
+    /// the commands it sets run.
     pub fn config(self, toml: &str) -> Run {
-        self.file(".selfheal.toml", toml)
+        let run = self.file(".selfheal.toml", toml);
+        let trust_file = run
+            .dir
+            .join("home/.config/selfheal")
+            .join(selfheal_config::trust::FILE_NAME);
+        selfheal_config::trust::trust(
+            &trust_file,
+            &run.project.join(".selfheal.toml"),
+            toml.as_bytes(),
+        )
+        .unwrap();
+        run
     }
 
     /// What the model says, one turn per agent request; once spent it only ends the turn.

@@ -226,6 +226,13 @@ fn decide(ctx: &mut Context) -> Result<Response, HookError> {
     for w in &verification.warnings {
         ctx.warn(w.clone());
     }
+    // The project's checks were left out, untrusted: said wherever they would have run.
+    if let Some(untrusted) = &ctx.config.untrusted {
+        if verification.files > 0 && untrusted.left_out(selfheal_config::trust::COMMAND_KEYS[2]) {
+            let message = untrusted.message();
+            ctx.warn(message);
+        }
+    }
     let text = ctx.write(|tx, ctx| {
         selfheal_hook::touch(tx, ctx)?;
         let Some(call) = ctx.input.tool_call(ctx.dialect) else {

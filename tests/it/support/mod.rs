@@ -82,6 +82,14 @@ impl Sandbox {
         case.run()
     }
 
+    /// Writes `dir`'s `.selfheal.toml` and trusts it as the user would (`selfheal trust`), so
+    /// that the commands it sets run.
+    pub fn trusted_config(&self, dir: &Path, toml: &str) {
+        std::fs::write(dir.join(".selfheal.toml"), toml).unwrap();
+        self.selfheal(&["trust", &dir.display().to_string()])
+            .assert_success();
+    }
+
     /// A Claude payload from the fixtures, as Claude sends it: one line ending in `\n`.
     pub fn claude(&self, hook: &str, rel: &str) -> Case {
         let value: Value = serde_json::from_slice(&fixture(&format!("claude/{rel}"))).unwrap();

@@ -149,6 +149,33 @@ fn a_bad_config_is_named_by_file_line_and_key() {
     );
 }
 
+/// Commands a project file sets but the user has not trusted do not run: doctor says so, and
+/// how to allow them; once trusted, the check passes (no line).
+#[test]
+fn project_commands_not_trusted_are_a_failed_check_until_trusted() {
+    let it = Installed::new();
+    fs::create_dir_all(it.project.join(".git")).unwrap();
+    let config = it.project.join(".selfheal.toml");
+    fs::write(&config, "[escalate]\ncommand = \"notify-send selfheal\"\n").unwrap();
+    let (code, report) = it.doctor();
+    assert_eq!(code, Some(1), "{report}");
+    let bad = line(&report, "project commands");
+    assert!(bad.starts_with('✗'), "{report}");
+    assert!(bad.contains(&config.display().to_string()), "{report}");
+    assert!(bad.contains("[escalate] command"), "{report}");
+    let fix = fix_after(&report, "project commands");
+    assert!(
+        fix.contains(&format!("selfheal trust {}", it.project.display())),
+        "{report}"
+    );
+
+    it.selfheal(&["trust", &it.project.display().to_string()])
+        .assert_success();
+    let (_, report) = it.doctor();
+    assert!(!report.contains("project commands"), "{report}");
+    assert!(line(&report, "config").starts_with('✓'), "{report}");
+}
+
 #[test]
 fn a_codex_hook_changed_since_install_is_untrusted_until_install_runs_again() {
     let it = Installed::new();

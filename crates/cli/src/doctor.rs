@@ -164,17 +164,34 @@ fn check_config(project: &Path, report: &mut Report) -> Result<()> {
         .map(|p| p.display().to_string())
         .collect();
     match Config::load(&files) {
-        Ok(config) => report.ok(
-            "config",
-            if names.is_empty() {
-                format!(
-                    "no config files; the built-in `{}` profile",
-                    config.profile.name()
-                )
-            } else {
-                format!("{} (profile {})", names.join(", "), config.profile.name())
-            },
-        ),
+        Ok(config) => {
+            report.ok(
+                "config",
+                if names.is_empty() {
+                    format!(
+                        "no config files; the built-in `{}` profile",
+                        config.profile.name()
+                    )
+                } else {
+                    format!("{} (profile {})", names.join(", "), config.profile.name())
+                },
+            )?;
+            match &config.untrusted {
+                Some(untrusted) => report.fail(
+                    "project commands",
+                    format!(
+                        "{} sets {}: not run, the file is not trusted as it is",
+                        untrusted.file.display(),
+                        untrusted.keys.join(" and ")
+                    ),
+                    format!(
+                        "review the file, then `selfheal trust {}`",
+                        untrusted.file.parent().unwrap_or(Path::new(".")).display()
+                    ),
+                ),
+                None => Ok(()),
+            }
+        }
         Err(e) => report.fail(
             "config",
             e,

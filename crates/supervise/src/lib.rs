@@ -273,6 +273,9 @@ fn prepare(args: Args) -> Result<Job, Prep> {
         }
     });
     let config = Config::load(&files).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(untrusted) = &config.untrusted {
+        eprintln!("selfheal run: {}", untrusted.message());
+    }
 
     let installed = selfheal_install::Locations::from_env(env_var).is_ok_and(|loc| {
         selfheal_install::registered::fully_installed(agent.dialect(), &loc, &cwd)

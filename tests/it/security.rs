@@ -42,7 +42,8 @@ fn tree(dir: &Path) -> BTreeSet<PathBuf> {
 
 /// A project of one session: a git root with a `.selfheal.toml`, trusted (its commands run).
 fn project(sandbox: &Sandbox, config: &str) -> PathBuf {
-    let root = untrusted_project(sandbox, config);
+    let root = sandbox.dir.join("project");
+    fs::create_dir_all(root.join(".git")).unwrap();
     sandbox.trusted_config(&root, config);
     root
 }

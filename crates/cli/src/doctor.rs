@@ -184,10 +184,7 @@ fn check_config(project: &Path, report: &mut Report) -> Result<()> {
                         untrusted.file.display(),
                         untrusted.keys.join(" and ")
                     ),
-                    format!(
-                        "review the file, then `selfheal trust {}`",
-                        untrusted.file.parent().unwrap_or(Path::new(".")).display()
-                    ),
+                    format!("review the file, then `{}`", untrusted.trust_command()),
                 ),
                 None => Ok(()),
             }

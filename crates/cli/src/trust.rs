@@ -68,16 +68,17 @@ pub fn run(args: &TrustArgs, out: &mut dyn Write) -> Result<()> {
         project.display(),
         &digest[..7 + 12]
     )?;
+    let [verify, escalate, checks] = trust::COMMAND_KEYS;
     let mut runs = Vec::new();
     for argv in &config.verify_commands {
-        runs.push(format!("[verify] commands: {}", argv.join(" ")));
+        runs.push(format!("{verify}: {}", argv.join(" ")));
     }
     if let Some(argv) = &config.escalate_command {
-        runs.push(format!("[escalate] command: {}", argv.join(" ")));
+        runs.push(format!("{escalate}: {}", argv.join(" ")));
     }
     for check in &config.patch_checks {
         runs.push(format!(
-            "[[patch.checks]] {}: {}",
+            "{checks} {}: {}",
             check.globs.join(", "),
             check.command.join(" ")
         ));

@@ -45,14 +45,19 @@ pub struct Untrusted {
 impl Untrusted {
     /// One line for stderr or doctor: what was left out and how to allow it.
     pub fn message(&self) -> String {
-        let dir = self.file.parent().unwrap_or(Path::new("."));
         format!(
             "{} sets {}, which selfheal runs only for a project file you trust as it is (new \
-             or edited since): review it, then run `selfheal trust {}`",
+             or edited since): review it, then run `{}`",
             self.file.display(),
             self.keys.join(" and "),
-            dir.display()
+            self.trust_command()
         )
+    }
+
+    /// The command that trusts the file: `selfheal trust <its directory>`.
+    pub fn trust_command(&self) -> String {
+        let dir = self.file.parent().unwrap_or(Path::new("."));
+        format!("selfheal trust {}", dir.display())
     }
 
     /// Whether `key` (one of [`COMMAND_KEYS`]) was left out.
